@@ -1,10 +1,15 @@
-"""Shared fixtures: a clean environment for every test and the path to the real bakery data."""
+"""Shared fixtures: a clean environment for every test, real databases on both dialects, and
+the path to the real bakery data."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.postgres import PostgresServer, require_postgres
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DIALECTS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
@@ -13,3 +18,28 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"real bakery data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(tmp_path_factory, monkeypatch) -> None:
+    """No test reads the developer's own data folder, database or Dagster home."""
+    home = tmp_path_factory.mktemp("bakery_home")
+    monkeypatch.setenv("BAKERY_HOME", str(home))
+    for var in ("BAKERY_DATABASE_URL", "DAGSTER_HOME", "BAKERY_ENV"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(params=DIALECTS)
+def empty_db_url(request, tmp_path, postgres_server) -> str:
+    """A new, empty orchestration database on each dialect."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'orchestration.db'}"
+    require_postgres(postgres_server)
+    return postgres_server.create_database()

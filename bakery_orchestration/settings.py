@@ -1,0 +1,35 @@
+"""Where the project keeps its local state, and which orchestration database it talks to.
+
+Resolution order for the database URL: an explicit ``--database-url``, then the environment
+variable ``BAKERY_DATABASE_URL``, then a SQLite file in the local data folder. The local data
+folder is ``$BAKERY_HOME`` if set, else ``~/.local/share/bakery-orchestration``. Nothing here runs
+at import time: callers ask when they need an answer.
+"""
+
+import os
+from pathlib import Path
+
+DATABASE_URL_ENV = "BAKERY_DATABASE_URL"
+HOME_ENV = "BAKERY_HOME"
+DEFAULT_HOME = Path("~/.local/share/bakery-orchestration")
+
+
+def bakery_home() -> Path:
+    """The local data folder (SQLite database, landing files, demo Dagster instance)."""
+    raw = os.environ.get(HOME_ENV)
+    home = Path(raw) if raw else DEFAULT_HOME
+    return home.expanduser().resolve()
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{bakery_home() / 'orchestration.db'}"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The orchestration database URL, by the documented resolution order."""
+    return explicit or os.environ.get(DATABASE_URL_ENV) or default_database_url()
+
+
+def landing_dir() -> Path:
+    """Where the local files sales source looks for one CSV per tenant and day."""
+    return bakery_home() / "landing"
