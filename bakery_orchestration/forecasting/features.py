@@ -1,0 +1,233 @@
+"""Dense sales matrices and horizon-safe features for the demand model.
+
+Every feature of a row (product, origin, horizon) is computed from days strictly before the
+origin, so the same function serves training (many origins) and prediction (one origin).
+Values are divided by the product's recent level so that one global model pools products.
+"""
+
+import warnings
+from dataclasses import dataclass
+from datetime import date
+
+import holidays
+import numpy as np
+import pandas as pd
+
+MAX_HORIZON = 7
+YEAR = 364  # 52 weeks: keeps the weekday aligned
+FEATURE_NAMES = (
+    "horizon", "weekday", "doy_sin", "doy_cos", "holiday", "holiday_near", "log_scale",
+    "lag7", "lag14", "lag21", "lag28", "same_weekday_mean", "same_weekday_median",
+    "mean7", "mean14", "mean56", "mean112", "last", "cv28", "zero_share28",
+    "yoy_ratio", "shop_trend7", "shop_trend56", "shop_yoy",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SalesMatrix:
+    """Sales as a day x product matrix.
+
+    ``values`` holds NaN on closed days (the shop sold nothing at all) and before a product's
+    first sale, 0 on trading days the product did not sell.
+    """
+
+    days: pd.DatetimeIndex
+    products: tuple[str, ...]
+    values: np.ndarray
+    trading: np.ndarray
+
+    def index_of(self, day: date) -> int:
+        """Position of ``day`` on the matrix's day axis (may be past its end)."""
+        return int((pd.Timestamp(day) - self.days[0]).days)
+
+
+def normalize_sales(sales: pd.DataFrame) -> pd.DataFrame:
+    """Sales with normalized day dates, string products and float quantities."""
+    out = sales[["date", "product", "quantity"]].copy()
+    out["date"] = pd.to_datetime(out["date"]).dt.normalize()
+    out["product"] = out["product"].astype(str)
+    out["quantity"] = out["quantity"].astype(float)
+    return out
+
+
+def sales_matrix(
+    sales: pd.DataFrame,
+    *,
+    end: date | None = None,
+    products: tuple[str, ...] | None = None,
+    mask_before_launch: bool = True,
+) -> SalesMatrix:
+    """Build the matrix of ``sales`` (normalized) on every calendar day until ``end`` (excl.).
+
+    Closed days are those of the whole table without any sale, whatever ``products`` selects.
+    """
+    if end is not None:
+        sales = sales[sales["date"] < pd.Timestamp(end)]
+    if sales.empty:
+        raise ValueError("no sales before the requested end date")
+    last = pd.Timestamp(end) - pd.Timedelta(days=1) if end is not None else sales["date"].max()
+    days = pd.date_range(sales["date"].min(), last, freq="D")
+    wide = sales.pivot_table(index="date", columns="product", values="quantity", aggfunc="sum")
+    wide = wide.reindex(index=days, columns=list(products or sorted(wide.columns)))
+    trading = days.isin(sales["date"].unique())
+    values = wide.to_numpy(dtype=float)
+    sold = ~np.isnan(values)
+    values[np.isnan(values)] = 0.0
+    if mask_before_launch:
+        launched = np.maximum.accumulate(sold, axis=0)
+        values[~launched] = np.nan
+    values[~trading] = np.nan
+    return SalesMatrix(days, tuple(wide.columns), values, np.asarray(trading))
+
+
+def holiday_flags(days: pd.DatetimeIndex, country: str | None, subdivision: str | None) -> np.ndarray:
+    """1.0 on public holidays of the country (and subdivision), else 0.0."""
+    if not country:
+        return np.zeros(len(days))
+    years = range(days.min().year, days.max().year + 1)
+    calendar = holidays.country_holidays(country, subdiv=subdivision, years=years)
+    return np.array([d.date() in calendar for d in days], dtype=float)
+
+
+def _rolling(values: np.ndarray, window: int, how: str) -> np.ndarray:
+    """Statistic over the ``window`` days strictly before each day, ignoring NaN."""
+    frame = pd.DataFrame(values)
+    roll = frame.rolling(window, min_periods=1)
+    stat = {"mean": roll.mean, "std": roll.std, "count": roll.count}[how]()
+    return stat.shift(1).to_numpy()
+
+
+def _lag(values: np.ndarray, k: int) -> np.ndarray:
+    out = np.full_like(values, np.nan)
+    out[k:] = values[:-k]
+    return out
+
+
+@dataclass(frozen=True)
+class OriginStats:
+    """Per (day, product) statistics of the days strictly before that day, used at origins."""
+
+    scale: np.ndarray
+    history: np.ndarray
+    by_name: dict[str, np.ndarray]
+
+
+def origin_stats(values: np.ndarray) -> OriginStats:
+    """Rolling statistics known at each origin (index = origin day)."""
+    mean28 = _rolling(values, 28, "mean")
+    mean56 = _rolling(values, 56, "mean")
+    scale = np.where(np.isnan(mean28), mean56, mean28)
+    scale = np.maximum(np.nan_to_num(scale, nan=0.0), 0.1)
+    zeros = _rolling((values == 0).astype(float) + np.where(np.isnan(values), np.nan, 0.0), 28, "mean")
+    shop = np.nansum(values, axis=1, keepdims=True)
+    shop[np.isnan(values).all(axis=1)] = np.nan
+    shop7, shop56, shop28 = (_rolling(shop, w, "mean")[:, 0] for w in (7, 56, 28))
+    shop_yoy = _yoy_ratio(shop)[:, 0]
+    by_name = {
+        "log_scale": np.log(scale),
+        "mean7": _rolling(values, 7, "mean") / scale,
+        "mean14": _rolling(values, 14, "mean") / scale,
+        "mean56": mean56 / scale,
+        "mean112": _rolling(values, 112, "mean") / scale,
+        "last": _lag(values, 1) / scale,
+        "cv28": _rolling(values, 28, "std") / scale,
+        "zero_share28": zeros,
+        "shop_trend7": np.broadcast_to((shop7 / shop28)[:, None], values.shape),
+        "shop_trend56": np.broadcast_to((shop56 / shop28)[:, None], values.shape),
+        "shop_yoy": np.broadcast_to(shop_yoy[:, None], values.shape),
+    }
+    history = _rolling(values, 10_000, "count")
+    return OriginStats(scale, np.nan_to_num(history), by_name)
+
+
+def _yoy_ratio(values: np.ndarray) -> np.ndarray:
+    """Last year's level of the coming week over last year's level of the month before.
+
+    Indexed by origin: ratio of the mean of days [o-364, o-357) to the mean of [o-392, o-364).
+    """
+    ahead = pd.DataFrame(values).rolling(7, min_periods=3).mean().shift(-6).to_numpy()
+    before = pd.DataFrame(values).rolling(28, min_periods=7).mean().shift(1).to_numpy()
+    ratio = ahead / np.where(before > 0, before, np.nan)
+    return _lag(ratio, YEAR)
+
+
+def target_lags(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Same-weekday values 1..4 weeks before each target day (known at any origin <= 7 back)."""
+    lags = {f"lag{7 * k}": _lag(values, 7 * k) for k in range(1, 5)}
+    stacked = np.stack(list(lags.values()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN windows give NaN
+        lags["same_weekday_mean"] = np.nanmean(stacked, axis=0)
+        lags["same_weekday_median"] = np.nanmedian(stacked, axis=0)
+    return lags
+
+
+def calendar_features(days: pd.DatetimeIndex, holiday: np.ndarray) -> dict[str, np.ndarray]:
+    """Weekday, smooth day of year and holiday flags of each target day."""
+    doy = 2 * np.pi * days.dayofyear.to_numpy() / 365.25
+    before = np.concatenate([[0.0], holiday[:-1]])
+    after = np.concatenate([holiday[1:], [0.0]])
+    return {
+        "weekday": days.weekday.to_numpy().astype(float),
+        "doy_sin": np.sin(doy),
+        "doy_cos": np.cos(doy),
+        "holiday": holiday,
+        "holiday_near": np.maximum(before, after),
+    }
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Model rows: features, the (day, product) they target, and the level used to scale them."""
+
+    features: np.ndarray
+    origin: np.ndarray
+    target: np.ndarray
+    product: np.ndarray
+    scale: np.ndarray
+
+
+def row_grid(origins: np.ndarray, n_products: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Origin, target and product indices, shaped (origins, horizons, products)."""
+    shape = (len(origins), MAX_HORIZON, n_products)
+    o = np.broadcast_to(origins[:, None, None], shape)
+    t = o + np.arange(MAX_HORIZON)[None, :, None]
+    p = np.broadcast_to(np.arange(n_products)[None, None, :], shape)
+    return o, t, p
+
+
+def build_rows(
+    values: np.ndarray,
+    days: pd.DatetimeIndex,
+    holiday: np.ndarray,
+    origins: np.ndarray,
+    keep: np.ndarray | None = None,
+) -> Rows:
+    """Rows for every origin in ``origins`` (day indices), horizon 1..7 and product.
+
+    ``values``, ``days`` and ``holiday`` must reach the last target day (NaN where unknown);
+    only days before each origin feed its features. ``keep`` is an optional boolean mask
+    shaped like :func:`row_grid` selecting the rows to return.
+    """
+    stats = origin_stats(values)
+    lags = target_lags(values)
+    cal = calendar_features(days, holiday)
+    yoy = _yoy_ratio(values)
+    o, t, p = row_grid(origins, values.shape[1])
+    if keep is not None:
+        o, t, p = o[keep], t[keep], p[keep]
+    o, t, p = o.ravel(), t.ravel(), p.ravel()
+    scale = stats.scale[o, p]
+    columns = []
+    for name in FEATURE_NAMES:
+        if name == "horizon":
+            columns.append((t - o + 1).astype(float))
+        elif name in cal:
+            columns.append(cal[name][t])
+        elif name in lags:
+            columns.append(lags[name][t, p] / scale)
+        elif name == "yoy_ratio":
+            columns.append(yoy[o, p])
+        else:
+            columns.append(stats.by_name[name][o, p])
+    return Rows(np.column_stack(columns), o, t, p, scale)

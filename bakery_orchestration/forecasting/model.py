@@ -1,0 +1,242 @@
+"""The demand model: one global gradient-boosted model for all products of a tenant.
+
+It forecasts the next seven days from an origin using only sales before the origin, gives
+P10/P50/P90 per product and day, falls back to seasonal naive for products with too little
+history and forecasts 0 on the tenant's closed weekdays.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingRegressor
+
+from bakery_orchestration.forecasting import features as ft
+from bakery_orchestration.forecasting.baselines import seasonal_naive
+from bakery_orchestration.forecasting.calibration import IntervalCalibration, calibrate
+from bakery_orchestration.forecasting.trees import TreeEnsemble, from_sklearn
+
+OUTPUT_COLUMNS = ["product", "date", "horizon", "p10", "p50", "p90", "method"]
+HISTORY_DAYS = 400  # the longest look-back of any feature is 392 days
+
+
+@dataclass(frozen=True)
+class TenantCalendar:
+    """What the model knows of a tenant's calendar. Weekdays: Monday=0."""
+
+    country: str | None = None
+    subdivision: str | None = None
+    closed_weekdays: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyper-parameters of the demand model."""
+
+    seeds: tuple[int, ...] = (0, 1)
+    max_iter: int = 250
+    learning_rate: float = 0.05
+    max_leaf_nodes: int = 31
+    min_samples_leaf: int = 50
+    l2_regularization: float = 1.0
+    half_life_days: float = 120.0
+    max_rows: int = 120_000
+    min_history_days: int = 28
+    calibration_days: int = 56
+    active_days: int = 56
+    quantiles: tuple[float, float] = (0.1, 0.9)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Scaled training rows with their targets (actual / scale) and the day they target."""
+
+    x: np.ndarray
+    y: np.ndarray
+    scale: np.ndarray
+    target_day: np.ndarray
+    origin_day: np.ndarray
+
+
+def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> list[TreeEnsemble]:
+    age = data.target_day[rows].max() - data.target_day[rows]
+    weight = data.scale[rows] * 0.5 ** (age / config.half_life_days)
+    members = []
+    for seed in config.seeds:
+        est = HistGradientBoostingRegressor(
+            loss="poisson",
+            learning_rate=config.learning_rate,
+            max_iter=config.max_iter,
+            max_leaf_nodes=config.max_leaf_nodes,
+            min_samples_leaf=config.min_samples_leaf,
+            l2_regularization=config.l2_regularization,
+            max_features=0.8 if len(config.seeds) > 1 else 1.0,
+            early_stopping=False,
+            random_state=seed,
+        )
+        est.fit(data.x[rows], data.y[rows], sample_weight=weight)
+        members.append(from_sklearn(est))
+    return members
+
+
+def _predict_members(members: Sequence[TreeEnsemble], x: np.ndarray) -> np.ndarray:
+    return np.mean([m.predict(x) for m in members], axis=0)
+
+
+def training_set(
+    matrix: ft.SalesMatrix, holiday: np.ndarray, config: ModelConfig
+) -> TrainingSet:
+    """Rows for all origins of the matrix whose targets are known, subsampled to max_rows."""
+    origins = np.arange(config.min_history_days, len(matrix.days))
+    stats = ft.origin_stats(matrix.values)
+    o, t, p = ft.row_grid(origins, len(matrix.products))
+    padded = np.vstack([matrix.values, np.full((ft.MAX_HORIZON, len(matrix.products)), np.nan)])
+    keep = ~np.isnan(padded[t, p]) & (stats.history[o, p] >= config.min_history_days)
+    rows_total = int(keep.sum())
+    if rows_total > config.max_rows:
+        rng = np.random.default_rng(0)
+        flat = np.flatnonzero(keep)
+        keep = np.zeros(keep.size, dtype=bool)
+        keep[rng.choice(flat, config.max_rows, replace=False)] = True
+        keep = keep.reshape(o.shape)
+    rows = ft.build_rows(padded, _extend(matrix.days), _pad(holiday), origins, keep)
+    y = padded[rows.target, rows.product] / rows.scale
+    return TrainingSet(rows.features, y, rows.scale, rows.target, rows.origin)
+
+
+def _extend(days: pd.DatetimeIndex, n: int = ft.MAX_HORIZON) -> pd.DatetimeIndex:
+    return pd.date_range(days[0], periods=len(days) + n, freq="D")
+
+
+def _pad(holiday: np.ndarray, n: int = ft.MAX_HORIZON) -> np.ndarray:
+    return np.concatenate([holiday, np.zeros(n)])
+
+
+@dataclass(frozen=True)
+class DemandModel:
+    """A fitted demand model. Create with :meth:`fit` or :meth:`from_bytes`."""
+
+    members: tuple[TreeEnsemble, ...]
+    calibration: IntervalCalibration
+    calendar: TenantCalendar
+    config: ModelConfig
+    as_of: date
+    products: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def fit(
+        cls,
+        sales: pd.DataFrame,
+        *,
+        as_of: date,
+        calendar: TenantCalendar = TenantCalendar(),
+        config: ModelConfig | None = None,
+    ) -> "DemandModel":
+        """Fit on the sales dated before ``as_of`` (later rows are ignored)."""
+        config = config or ModelConfig()
+        matrix = ft.sales_matrix(ft.normalize_sales(sales), end=as_of)
+        holiday = ft.holiday_flags(_extend(matrix.days), calendar.country, calendar.subdivision)
+        data = training_set(matrix, holiday[: len(matrix.days)], config)
+        if data.y.size == 0:
+            raise ValueError("not enough history to fit a demand model")
+        cutoff = len(matrix.days) - config.calibration_days
+        early = data.target_day < cutoff
+        late = data.origin_day >= cutoff
+        calibration = calibrate(np.array([]), np.array([]))
+        if early.sum() > 1000 and late.any():
+            held_out = _predict_members(_fit_members(data, config, early), data.x[late])
+            calibration = calibrate(
+                data.y[late] * data.scale[late],
+                held_out * data.scale[late],
+                low=config.quantiles[0],
+                high=config.quantiles[1],
+            )
+        members = _fit_members(data, config, np.arange(data.y.size))
+        return cls(tuple(members), calibration, calendar, config, as_of, matrix.products)
+
+    def predict(
+        self,
+        sales: pd.DataFrame,
+        *,
+        origin: date,
+        horizon: int = ft.MAX_HORIZON,
+        products: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Forecast days ``origin`` .. ``origin + horizon - 1`` from sales dated before ``origin``.
+
+        ``products`` defaults to those sold in the ``active_days`` before the origin.
+        """
+        if not 1 <= horizon <= ft.MAX_HORIZON:
+            raise ValueError(f"horizon must be within 1..{ft.MAX_HORIZON}, got {horizon}")
+        history = ft.normalize_sales(sales)
+        history = history[history["date"] < pd.Timestamp(origin)]
+        wanted = tuple(products) if products is not None else self._active(history, origin)
+        if history.empty or not wanted:
+            return _frame(wanted, origin, horizon, np.zeros((horizon, len(wanted))), "seasonal_naive")
+        matrix = _recent(ft.sales_matrix(history, end=origin), wanted)
+        return self._forecast(matrix, origin, horizon)
+
+    def _active(self, history: pd.DataFrame, origin: date) -> tuple[str, ...]:
+        since = pd.Timestamp(origin) - pd.Timedelta(days=self.config.active_days)
+        return tuple(sorted(history.loc[history["date"] >= since, "product"].unique()))
+
+    def _forecast(self, matrix: ft.SalesMatrix, origin: date, horizon: int) -> pd.DataFrame:
+        n_days, n_prod = matrix.values.shape
+        values = np.vstack([matrix.values, np.full((ft.MAX_HORIZON, n_prod), np.nan)])
+        days = _extend(matrix.days)
+        cal = self.calendar
+        holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
+        rows = ft.build_rows(values, days, holiday, np.array([n_days]))
+        modelled = (~np.isnan(matrix.values)).sum(axis=0) >= self.config.min_history_days
+        p50 = (_predict_members(self.members, rows.features) * rows.scale).reshape(
+            ft.MAX_HORIZON, n_prod
+        )
+        naive = np.vstack(
+            [seasonal_naive(values, n_days, n_days + h) for h in range(ft.MAX_HORIZON)]
+        )
+        p50 = np.where(modelled[None, :], p50, np.nan_to_num(naive, nan=0.0))[:horizon]
+        method = np.where(modelled, "model", "seasonal_naive")[None, :].repeat(horizon, axis=0)
+        closed = days[n_days : n_days + horizon].weekday.isin(cal.closed_weekdays)
+        p50[closed] = 0.0
+        method[closed] = "closed"
+        return _frame(matrix.products, origin, horizon, p50, method, self.calibration)
+
+
+def _recent(matrix: ft.SalesMatrix, products: Sequence[str]) -> ft.SalesMatrix:
+    """The last HISTORY_DAYS days of the matrix, columns reordered to ``products``."""
+    position = {p: i for i, p in enumerate(matrix.products)}
+    values = np.full((len(matrix.days), len(products)), np.nan)
+    for j, product in enumerate(products):
+        if product in position:
+            values[:, j] = matrix.values[:, position[product]]
+    keep = slice(max(0, len(matrix.days) - HISTORY_DAYS), None)
+    return ft.SalesMatrix(matrix.days[keep], tuple(products), values[keep], matrix.trading[keep])
+
+
+def _frame(
+    products: Sequence[str],
+    origin: date,
+    horizon: int,
+    p50: np.ndarray,
+    method: np.ndarray | str,
+    calibration: IntervalCalibration | None = None,
+) -> pd.DataFrame:
+    """Long output frame from (horizon x product) arrays."""
+    p50 = np.maximum(p50, 0.0)
+    p10, p90 = calibration.interval(p50) if calibration else (p50, p50)
+    days = pd.date_range(pd.Timestamp(origin), periods=horizon, freq="D")
+    n_prod = len(products)
+    frame = pd.DataFrame(
+        {
+            "product": np.tile(np.asarray(products, dtype=object), horizon),
+            "date": np.repeat(days.to_numpy(), n_prod),
+            "horizon": np.repeat(np.arange(1, horizon + 1), n_prod),
+            "p10": np.ravel(p10),
+            "p50": np.ravel(p50),
+            "p90": np.ravel(p90),
+            "method": np.broadcast_to(method, p50.shape).ravel(),
+        }
+    )
+    return frame.sort_values(["product", "date"], kind="stable").reset_index(drop=True)
