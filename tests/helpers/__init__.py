@@ -1,0 +1,1 @@
+"""Reusable test helpers (a real HTTP server for the HTTP clients' tests)."""
