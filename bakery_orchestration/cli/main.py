@@ -10,6 +10,8 @@ import click
 import sqlalchemy.exc
 
 from bakery_orchestration.cli.db import db
+from bakery_orchestration.cli.demo import demo
+from bakery_orchestration.cli.tenants import tenants
 from bakery_orchestration.errors import BakeryError
 
 
@@ -47,3 +49,5 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 cli.add_command(db)
+cli.add_command(demo)
+cli.add_command(tenants)

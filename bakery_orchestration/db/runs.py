@@ -55,9 +55,7 @@ orchestration_runs = sa.Table(
     sa.Column("run_number", sa.String(50), nullable=False),
     # Run details
     sa.Column("tenant_id", UUID, nullable=False),
-    sa.Column(
-        "status", orchestration_status, nullable=False, server_default=sa.text("'pending'")
-    ),
+    sa.Column("status", orchestration_status, nullable=False, server_default=sa.text("'pending'")),
     sa.Column("run_type", sa.String(50), nullable=False, server_default=sa.text("'scheduled'")),
     sa.Column("priority", sa.String(20), nullable=False, server_default=sa.text("'normal'")),
     # Timing
@@ -83,9 +81,7 @@ orchestration_runs = sa.Table(
     sa.Column("run_metadata", JSONDocument, nullable=True),
     # Error handling
     _counter("retry_count"),
-    sa.Column(
-        "max_retries_reached", sa.Boolean, nullable=False, server_default=sa.false()
-    ),
+    sa.Column("max_retries_reached", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("error_message", sa.Text, nullable=True),
     sa.Column("error_details", JSONDocument, nullable=True),
     # External references
@@ -97,9 +93,7 @@ orchestration_runs = sa.Table(
     _counter("saga_steps_completed"),
     # Audit fields
     sa.Column("created_at", Timestamp, nullable=False, server_default=utcnow()),
-    sa.Column(
-        "updated_at", Timestamp, nullable=False, server_default=utcnow(), onupdate=utcnow()
-    ),
+    sa.Column("updated_at", Timestamp, nullable=False, server_default=utcnow(), onupdate=utcnow()),
     sa.Column("triggered_by", sa.String(100), nullable=True),
     # Performance metrics (percent, 0-100)
     sa.Column("fulfillment_rate", sa.Integer, nullable=True),

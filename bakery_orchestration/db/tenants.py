@@ -16,9 +16,7 @@ tenants = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("status", sa.String(20), nullable=False, server_default=sa.text("'active'")),
     sa.Column("tier", sa.String(20), nullable=False, server_default=sa.text("'starter'")),
-    sa.Column(
-        "timezone", sa.String(64), nullable=False, server_default=sa.text("'Europe/Madrid'")
-    ),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default=sa.text("'Europe/Madrid'")),
     sa.Column("country", sa.String(2), nullable=True),
     sa.Column("subdivision", sa.String(10), nullable=True),
     sa.Column("closed_weekdays", JSONDocument, nullable=False, server_default=sa.text("'[]'")),
@@ -32,9 +30,7 @@ tenants = sa.Table(
 products = sa.Table(
     "products",
     metadata,
-    sa.Column(
-        "tenant_id", UUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("tenant_id", UUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("product_id", sa.String(100), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("unit_price", sa.Float, nullable=False),

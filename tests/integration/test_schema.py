@@ -287,8 +287,10 @@ def test_round_trip_leaves_nothing_behind(empty_db_url):
                 assert list(functions) == []
             else:
                 leftovers = conn.execute(
-                    sa.text("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index') "
-                            "AND tbl_name != 'alembic_version'")
+                    sa.text(
+                        "SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index') "
+                        "AND tbl_name != 'alembic_version'"
+                    )
                 )
                 assert list(leftovers) == []
     finally:

@@ -1,0 +1,134 @@
+"""``bakery-orch tenants``: the bakery registry and its product master data."""
+
+from pathlib import Path
+
+import click
+
+from bakery_orchestration.db.engine import create_db_engine
+from bakery_orchestration.db.migrate import ensure_schema
+from bakery_orchestration.instance import dagster_instance, register_tenant_partitions
+from bakery_orchestration.tenants import registry
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _engine(ctx: click.Context):
+    url = ctx.obj["database_url"]
+    ensure_schema(url)
+    return create_db_engine(url)
+
+
+def _closed_days(value: str) -> tuple[int, ...]:
+    if not value:
+        return ()
+    names = [v.strip().lower()[:3] for v in value.split(",")]
+    unknown = [n for n in names if n not in WEEKDAYS]
+    if unknown:
+        raise click.BadParameter(f"unknown weekday(s) {', '.join(unknown)}; use mon..sun")
+    return tuple(WEEKDAYS.index(n) for n in names)
+
+
+def _describe(tenant: registry.Tenant) -> str:
+    closed = ",".join(WEEKDAYS[d] for d in tenant.closed_weekdays) or "-"
+    region = "-".join(filter(None, [tenant.country, tenant.subdivision])) or "-"
+    return (
+        f"{tenant.slug:<24} {tenant.status:<10} {tenant.tier:<13} {tenant.timezone:<16} "
+        f"{region:<7} closed:{closed:<8} {tenant.name}"
+    )
+
+
+@click.group()
+def tenants() -> None:
+    """Register and manage bakeries (tenants)."""
+
+
+@tenants.command()
+@click.argument("slug")
+@click.option("--name", help="Display name (default: the slug).")
+@click.option(
+    "--tier", default="starter", show_default=True, help="starter|professional|enterprise"
+)
+@click.option("--timezone", default="Europe/Madrid", show_default=True)
+@click.option("--country", help="ISO country code for public holidays, e.g. ES.")
+@click.option("--subdivision", help="Region code for regional holidays, e.g. MD.")
+@click.option("--closed", default="", help="Weekly closing days, e.g. 'mon' or 'sun,mon'.")
+@click.option("--webhook-url", help="Where the daily summary is posted.")
+@click.option("--products", "products_csv", type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def add(ctx, slug, name, tier, timezone, country, subdivision, closed, webhook_url, products_csv):
+    """Register bakery SLUG and its Dagster partition."""
+    engine = _engine(ctx)
+    tenant = registry.add_tenant(
+        engine,
+        slug,
+        name or slug,
+        tier=tier,
+        timezone=timezone,
+        country=country,
+        subdivision=subdivision,
+        closed_weekdays=_closed_days(closed),
+        webhook_url=webhook_url,
+    )
+    if products_csv:
+        count = registry.upsert_products(engine, slug, registry.read_products_csv(products_csv))
+        click.echo(f"loaded {count} products")
+    register_tenant_partitions(dagster_instance(), [tenant])
+    click.echo(f"added {_describe(tenant)}")
+
+
+@tenants.command("list")
+@click.option("--status", type=click.Choice(["active", "suspended", "cancelled"]))
+@click.pass_context
+def list_(ctx, status):
+    """List bakeries."""
+    for tenant in registry.list_tenants(_engine(ctx), status):
+        click.echo(_describe(tenant))
+
+
+@tenants.command()
+@click.argument("slug")
+@click.pass_context
+def show(ctx, slug):
+    """Show one bakery and its products."""
+    engine = _engine(ctx)
+    tenant = registry.get_tenant(engine, slug)
+    click.echo(_describe(tenant))
+    click.echo(f"id: {tenant.id}  webhook: {tenant.webhook_url or '-'}")
+    products = registry.load_products(engine, tenant.id)
+    click.echo(f"{len(products)} products")
+    for row in products.itertuples():
+        click.echo(
+            f"  {row.product_id:<24} price {row.unit_price:>6.2f} cost {row.unit_cost:>6.2f} "
+            f"batch {row.batch_size:>3} shelf life {row.shelf_life_days}d"
+        )
+
+
+def _set_status(ctx, slug: str, status: str) -> None:
+    tenant = registry.set_status(_engine(ctx), slug, status)
+    click.echo(f"{tenant.slug} is {tenant.status}")
+
+
+@tenants.command()
+@click.argument("slug")
+@click.pass_context
+def suspend(ctx, slug):
+    """Stop scheduling SLUG (its history is kept)."""
+    _set_status(ctx, slug, "suspended")
+
+
+@tenants.command()
+@click.argument("slug")
+@click.pass_context
+def activate(ctx, slug):
+    """Schedule SLUG again."""
+    _set_status(ctx, slug, "active")
+
+
+@tenants.command("load-products")
+@click.argument("slug")
+@click.argument("csv_file", type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def load_products(ctx, slug, csv_file):
+    """Replace SLUG's product master data from CSV_FILE."""
+    count = registry.upsert_products(_engine(ctx), slug, registry.read_products_csv(csv_file))
+    click.echo(f"{slug}: {count} products loaded")

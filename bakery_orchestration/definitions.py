@@ -1,0 +1,25 @@
+"""The code location: every asset, check, job, schedule and sensor, with resources chosen for the
+environment (see ``bakery_orchestration.resources``)."""
+
+import dagster as dg
+
+from bakery_orchestration.forecasting import assets as forecasting_assets
+from bakery_orchestration.jobs import daily_cycle_job, retrain_model_job
+from bakery_orchestration.resources import environment, resources_for
+from bakery_orchestration.sales import assets as sales_assets
+from bakery_orchestration.validation import assets as validation_assets
+
+ASSET_MODULES = [sales_assets, forecasting_assets, validation_assets]
+
+
+def build_definitions(resources: dict | None = None) -> dg.Definitions:
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules(ASSET_MODULES),
+        jobs=[daily_cycle_job, retrain_model_job],
+        resources=resources if resources is not None else resources_for(environment()),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -1,0 +1,85 @@
+"""Forecasting assets: the tenant's demand model (retrained weekly) and the daily 7-day forecast."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pandas as pd
+
+from bakery_orchestration.forecasting.service import forecast_for_day, train_model
+from bakery_orchestration.names import FORECASTING_GROUP, IO_MANAGER_KEY
+from bakery_orchestration.partitions import split_key, tenant_day_partitions, tenant_partitions
+from bakery_orchestration.storage.database import OrchestrationDatabase
+from bakery_orchestration.storage.io_manager import PartitionTables
+from bakery_orchestration.tenants.registry import get_tenant
+
+
+class ForecastModelConfig(dg.Config):
+    as_of: str | None = None
+    """Train on sales before this ISO date (default: today in the tenant's timezone)."""
+    reason: str = "manual"
+    """Why this model is trained (the retraining sensor records the rule that fired)."""
+
+
+@dg.asset(
+    partitions_def=tenant_partitions,
+    group_name=FORECASTING_GROUP,
+    kinds={"scikitlearn", "sql"},
+    code_version="1",
+)
+def forecast_model(
+    context: dg.AssetExecutionContext, config: ForecastModelConfig, database: OrchestrationDatabase
+) -> dg.MaterializeResult:
+    """The tenant's demand model (one global model over all its products), retrained weekly."""
+    tenant = get_tenant(database.engine, context.partition_key)
+    as_of = (
+        date.fromisoformat(config.as_of)
+        if config.as_of
+        else datetime.now(ZoneInfo(tenant.timezone)).date()
+    )
+    trained = train_model(database.engine, tenant, as_of, reason=config.reason)
+    return dg.MaterializeResult(
+        metadata={
+            "model_id": str(trained.id),
+            "as_of": as_of.isoformat(),
+            "reason": config.reason,
+            "products": len(trained.model.products),
+            "history_rows": trained.history_rows,
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=tenant_day_partitions,
+    group_name=FORECASTING_GROUP,
+    io_manager_key=IO_MANAGER_KEY,
+    kinds={"scikitlearn", "sql"},
+    code_version="1",
+    deps=[forecast_model],
+)
+def demand_forecast(
+    context: dg.AssetExecutionContext, daily_sales: pd.DataFrame, database: OrchestrationDatabase
+) -> dg.Output[PartitionTables]:
+    """P10/P50/P90 demand per product for the partition date and the six days after it."""
+    tenant_slug, day = split_key(context.partition_key)
+    tenant = get_tenant(database.engine, tenant_slug)
+    run = forecast_for_day(database.engine, tenant, day)
+    rows = run.forecast.rename(columns={"product": "product_id", "date": "target_date"}).assign(
+        model_id=run.model_id
+    )
+    first_day = rows[rows["horizon"] == 1]
+    return dg.Output(
+        PartitionTables(rows),
+        metadata={
+            "products": int(rows["product_id"].nunique()),
+            "forecast_lines": len(rows),
+            "units_p50_today": float(first_day["p50"].sum()),
+            "units_p50_week": float(rows["p50"].sum()),
+            "fallback_lines": int((rows["method"] == "seasonal_naive").sum()),
+            "closed_lines": int((rows["method"] == "closed").sum()),
+            "model_id": str(run.model_id) if run.model_id else "none (cold start)",
+            "model_as_of": run.model_as_of.isoformat() if run.model_as_of else "none",
+            "model_trained_in_this_run": run.trained_now,
+            "yesterday_sales_products": len(daily_sales),
+        },
+    )

@@ -1,0 +1,9 @@
+"""Names shared across the code location: asset groups, resource keys, tags."""
+
+SALES_GROUP = "sales"
+FORECASTING_GROUP = "forecasting"
+VALIDATION_GROUP = "validation"
+PLANNING_GROUP = "planning"
+REPORTING_GROUP = "reporting"
+
+IO_MANAGER_KEY = "orchestration_io_manager"

@@ -1,0 +1,54 @@
+"""Resources per environment. ``environment()`` is the one place that decides which applies.
+
+- ``local`` (the embedded default): SQLite under the local data folder, sales from landing
+  files, migrations applied on first use.
+- ``production``: PostgreSQL and the Sales Service over HTTP, all from environment variables
+  (``BAKERY_DATABASE_URL``, ``BAKERY_SALES_SERVICE_URL``, ``BAKERY_SALES_SERVICE_TOKEN``).
+"""
+
+import os
+
+import dagster as dg
+
+from bakery_orchestration import settings
+from bakery_orchestration.names import IO_MANAGER_KEY
+from bakery_orchestration.notifications.resources import WebhookNotifier
+from bakery_orchestration.sales.resources import HttpSalesSource, LocalFilesSalesSource
+from bakery_orchestration.storage.database import OrchestrationDatabase
+from bakery_orchestration.storage.io_manager import OrchestrationIOManager
+
+ENVIRONMENTS = ("local", "production")
+
+
+def environment() -> str:
+    value = os.environ.get("BAKERY_ENV", "local")
+    if value not in ENVIRONMENTS:
+        raise ValueError(f"BAKERY_ENV={value!r}: use one of {', '.join(ENVIRONMENTS)}")
+    return value
+
+
+def local_resources(database_url: str | None = None) -> dict:
+    database = OrchestrationDatabase(url=settings.database_url(database_url), auto_migrate=True)
+    return {
+        "database": database,
+        IO_MANAGER_KEY: OrchestrationIOManager(database=database),
+        "sales_source": LocalFilesSalesSource(landing_dir=str(settings.landing_dir())),
+        "notifier": WebhookNotifier(),
+    }
+
+
+def production_resources() -> dict:
+    database = OrchestrationDatabase(url=dg.EnvVar(settings.DATABASE_URL_ENV))
+    return {
+        "database": database,
+        IO_MANAGER_KEY: OrchestrationIOManager(database=database),
+        "sales_source": HttpSalesSource(
+            base_url=dg.EnvVar("BAKERY_SALES_SERVICE_URL"),
+            api_token=dg.EnvVar("BAKERY_SALES_SERVICE_TOKEN"),
+        ),
+        "notifier": WebhookNotifier(),
+    }
+
+
+def resources_for(env: str) -> dict:
+    return local_resources() if env == "local" else production_resources()

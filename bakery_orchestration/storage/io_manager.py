@@ -1,0 +1,51 @@
+"""The IO manager that persists every per-(tenant, day) asset in the orchestration database.
+
+An asset returns a ``PartitionTables``: its main table's rows and, where it has them, rows of
+companion tables (quarantined sales, validation summary, purchase orders...). ``handle_output``
+replaces the partition's rows of all of them in one transaction; ``load_input`` reads the main
+table's rows back for the upstream partition.
+"""
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+import pandas as pd
+
+from bakery_orchestration.partitions import split_key
+from bakery_orchestration.storage.database import OrchestrationDatabase
+from bakery_orchestration.storage.rows import read_partition, replace_partition
+from bakery_orchestration.storage.tables import ASSET_STORAGE
+
+
+@dataclass
+class PartitionTables:
+    """One partition's output: rows of the asset's main table and of its companion tables."""
+
+    main: pd.DataFrame
+    companions: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+class OrchestrationIOManager(dg.ConfigurableIOManager):
+    """Stores each partition's rows in the orchestration database, replacing earlier ones."""
+
+    database: dg.ResourceDependency[OrchestrationDatabase]
+
+    def handle_output(self, context: dg.OutputContext, obj: PartitionTables) -> None:
+        storage = ASSET_STORAGE[context.asset_key.path[-1]]
+        tenant, day = split_key(context.asset_partition_key)
+        tenant_id = self.database.tenant_id(tenant)
+        written = {}
+        with self.database.engine.begin() as conn:
+            written[storage.main.name] = replace_partition(
+                conn, storage.main, tenant_id, day, obj.main
+            )
+            for name, table in storage.companions.items():
+                frame = obj.companions.get(name, pd.DataFrame())
+                written[table.name] = replace_partition(conn, table, tenant_id, day, frame)
+        context.add_output_metadata({f"rows_{name}": count for name, count in written.items()})
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        storage = ASSET_STORAGE[context.asset_key.path[-1]]
+        tenant, day = split_key(context.asset_partition_key)
+        with self.database.engine.connect() as conn:
+            return read_partition(conn, storage.main, self.database.tenant_id(tenant), day)

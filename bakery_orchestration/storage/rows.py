@@ -1,0 +1,71 @@
+"""Set-based reads and writes of one (tenant, partition date) slice of a table.
+
+A write replaces the slice: one DELETE and one multi-row INSERT per table, inside the caller's
+transaction, so a re-run never duplicates and a failure leaves the previous rows in place.
+"""
+
+import math
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date() if value == value.normalize() else value.to_pydatetime()
+    return value
+
+
+def frame_records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as plain Python dicts, keeping only the table's columns."""
+    columns = [c for c in frame.columns if c in table.c]
+    records = frame[columns].to_dict("records")
+    for record in records:
+        for key, value in record.items():
+            plain = _plain(value)
+            if isinstance(plain, datetime) and isinstance(table.c[key].type, sa.Date):
+                plain = plain.date()
+            record[key] = plain
+    return records
+
+
+def replace_partition(
+    conn: sa.Connection,
+    table: sa.Table,
+    tenant_id: uuid.UUID,
+    partition_date: date,
+    frame: pd.DataFrame,
+) -> int:
+    """Replace the rows of (tenant, partition date) with ``frame``; returns rows written."""
+    conn.execute(
+        sa.delete(table).where(
+            table.c.tenant_id == tenant_id, table.c.partition_date == partition_date
+        )
+    )
+    records = frame_records(frame, table)
+    if records:
+        stamp = {"tenant_id": tenant_id, "partition_date": partition_date}
+        conn.execute(sa.insert(table), [{**r, **stamp} for r in records])
+    return len(records)
+
+
+def read_partition(
+    conn: sa.Connection, table: sa.Table, tenant_id: uuid.UUID, partition_date: date
+) -> pd.DataFrame:
+    """The table's rows for (tenant, partition date), without the key columns."""
+    query = sa.select(table).where(
+        table.c.tenant_id == tenant_id, table.c.partition_date == partition_date
+    )
+    rows = conn.execute(query).mappings().all()
+    columns = [c.name for c in table.columns if c.name not in ("tenant_id", "partition_date")]
+    return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)

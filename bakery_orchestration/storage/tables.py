@@ -1,0 +1,24 @@
+"""Which tables each persisted asset writes: the single place that maps assets to storage."""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from bakery_orchestration.db import schema
+
+
+@dataclass(frozen=True)
+class AssetStorage:
+    """An asset's main table (read back as its input downstream) and its companion tables."""
+
+    main: sa.Table
+    companions: dict[str, sa.Table] = field(default_factory=dict)
+
+
+ASSET_STORAGE = {
+    "daily_sales": AssetStorage(schema.daily_sales, {"quarantine": schema.sales_quarantine}),
+    "demand_forecast": AssetStorage(schema.demand_forecasts),
+    "forecast_validation": AssetStorage(
+        schema.validation_product_metrics, {"summary": schema.validation_runs}
+    ),
+}

@@ -1,0 +1,170 @@
+"""The tenant registry and product master data: plain functions over a SQLAlchemy engine.
+
+Slugs are validated before they reach SQL, and reach it only as bound parameters.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import sqlalchemy as sa
+
+from bakery_orchestration.db.schema import products, tenants
+from bakery_orchestration.db.tenants import TENANT_STATUSES, TENANT_TIERS
+from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.partitions import validate_slug
+
+PRODUCT_COLUMNS = ("product_id", "name", "unit_price", "unit_cost")
+PRODUCT_OPTIONAL = {
+    "salvage_value": 0.0,
+    "shelf_life_days": 1,
+    "batch_size": 1,
+    "oven_minutes_per_batch": 0.0,
+}
+TIER_PRIORITY = {"starter": 0, "professional": 5, "enterprise": 10}
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: uuid.UUID
+    slug: str
+    name: str
+    status: str = "active"
+    tier: str = "starter"
+    timezone: str = "Europe/Madrid"
+    country: str | None = None
+    subdivision: str | None = None
+    closed_weekdays: tuple[int, ...] = field(default_factory=tuple)
+    webhook_url: str | None = None
+
+    @property
+    def run_priority(self) -> int:
+        """The ``dagster/priority`` of this tenant's runs: higher tiers go first."""
+        return TIER_PRIORITY.get(self.tier, 0)
+
+
+def _to_tenant(row: sa.RowMapping) -> Tenant:
+    return Tenant(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        status=row["status"],
+        tier=row["tier"],
+        timezone=row["timezone"],
+        country=row["country"],
+        subdivision=row["subdivision"],
+        closed_weekdays=tuple(row["closed_weekdays"] or ()),
+        webhook_url=row["webhook_url"],
+    )
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise BakeryError(f"unknown {what} {value!r}: use one of {', '.join(allowed)}")
+
+
+def add_tenant(
+    engine: sa.Engine,
+    slug: str,
+    name: str,
+    *,
+    tier: str = "starter",
+    timezone: str = "Europe/Madrid",
+    country: str | None = None,
+    subdivision: str | None = None,
+    closed_weekdays: tuple[int, ...] = (),
+    webhook_url: str | None = None,
+) -> Tenant:
+    """Register a bakery; an existing slug is an error."""
+    validate_slug(slug)
+    _check_choice(tier, TENANT_TIERS, "tier")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BakeryError(f"tenant {slug}: unknown timezone {timezone!r}") from exc
+    if any(d not in range(7) for d in closed_weekdays):
+        raise BakeryError(f"tenant {slug}: closed weekdays must be 0 (Monday) to 6 (Sunday)")
+    values = {
+        "id": uuid.uuid4(),
+        "slug": slug,
+        "name": name,
+        "tier": tier,
+        "timezone": timezone,
+        "country": country.upper() if country else None,
+        "subdivision": subdivision,
+        "closed_weekdays": sorted(set(closed_weekdays)),
+        "webhook_url": webhook_url,
+    }
+    with engine.begin() as conn:
+        exists = conn.execute(sa.select(tenants.c.id).where(tenants.c.slug == slug)).first()
+        if exists:
+            raise BakeryError(f"tenant {slug} already exists")
+        conn.execute(sa.insert(tenants).values(**values))
+    return get_tenant(engine, slug)
+
+
+def get_tenant(engine: sa.Engine, slug: str) -> Tenant:
+    validate_slug(slug)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(tenants).where(tenants.c.slug == slug)).mappings().first()
+    if row is None:
+        raise BakeryError(f"unknown tenant {slug}: add it with `bakery-orch tenants add {slug}`")
+    return _to_tenant(row)
+
+
+def list_tenants(engine: sa.Engine, status: str | None = None) -> list[Tenant]:
+    query = sa.select(tenants).order_by(tenants.c.slug)
+    if status is not None:
+        query = query.where(tenants.c.status == status)
+    with engine.connect() as conn:
+        return [_to_tenant(row) for row in conn.execute(query).mappings()]
+
+
+def set_status(engine: sa.Engine, slug: str, status: str) -> Tenant:
+    _check_choice(status, TENANT_STATUSES, "status")
+    tenant = get_tenant(engine, slug)
+    with engine.begin() as conn:
+        conn.execute(sa.update(tenants).where(tenants.c.id == tenant.id).values(status=status))
+    return get_tenant(engine, slug)
+
+
+def read_products_csv(path: Path) -> pd.DataFrame:
+    """Product master data from a CSV with at least product_id,name,unit_price,unit_cost."""
+    frame = pd.read_csv(path, dtype={"product_id": str, "name": str})
+    missing = [c for c in PRODUCT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise BakeryError(f"{path}: missing product columns {', '.join(missing)}")
+    return frame
+
+
+def upsert_products(engine: sa.Engine, slug: str, frame: pd.DataFrame) -> int:
+    """Replace the tenant's product master data with ``frame``; returns the product count."""
+    tenant = get_tenant(engine, slug)
+    frame = frame.copy()
+    for column, default in PRODUCT_OPTIONAL.items():
+        if column not in frame.columns:
+            frame[column] = default
+        frame[column] = frame[column].fillna(default)
+    bad = frame[(frame["batch_size"] < 1) | (frame["unit_price"] < 0) | (frame["unit_cost"] < 0)]
+    if not bad.empty:
+        raise BakeryError(
+            f"tenant {slug}: invalid product rows {', '.join(bad['product_id'].astype(str))} "
+            "(batch_size must be >= 1, prices >= 0)"
+        )
+    rows = frame[list(PRODUCT_COLUMNS) + list(PRODUCT_OPTIONAL)].to_dict("records")
+    with engine.begin() as conn:
+        conn.execute(sa.delete(products).where(products.c.tenant_id == tenant.id))
+        if rows:
+            conn.execute(sa.insert(products), [{**r, "tenant_id": tenant.id} for r in rows])
+    return len(rows)
+
+
+def load_products(engine: sa.Engine, tenant_id: uuid.UUID) -> pd.DataFrame:
+    query = sa.select(products).where(products.c.tenant_id == tenant_id)
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).mappings().all())
+    if frame.empty:
+        return pd.DataFrame(columns=[c.name for c in products.columns])
+    return frame.drop(columns=["tenant_id"]).sort_values("product_id", ignore_index=True)

@@ -1,0 +1,59 @@
+"""The ``forecast_validation`` asset: how good yesterday's forecast for yesterday was."""
+
+import csv
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+
+from bakery_orchestration.db.schema import demand_forecasts, sales_quarantine
+from bakery_orchestration.forecasting.assets import demand_forecast
+from bakery_orchestration.names import IO_MANAGER_KEY, VALIDATION_GROUP
+from bakery_orchestration.partitions import previous_day, split_key, tenant_day_partitions
+from bakery_orchestration.storage.database import OrchestrationDatabase
+from bakery_orchestration.storage.io_manager import PartitionTables
+from bakery_orchestration.storage.rows import read_partition
+from bakery_orchestration.validation.scoring import score_day
+
+HEADLINE = ("mape", "mae", "rmse", "r2", "wape", "accuracy", "bias", "coverage")
+
+
+@dg.asset(
+    partitions_def=tenant_day_partitions,
+    group_name=VALIDATION_GROUP,
+    io_manager_key=IO_MANAGER_KEY,
+    kinds={"python", "sql"},
+    code_version="1",
+    deps=[dg.AssetDep(demand_forecast, partition_mapping=previous_day)],
+)
+def forecast_validation(
+    context: dg.AssetExecutionContext, daily_sales: pd.DataFrame, database: OrchestrationDatabase
+) -> dg.Output[PartitionTables]:
+    """Yesterday's forecast for yesterday against yesterday's sales: MAPE, MAE, RMSE, R², WAPE,
+    accuracy, bias and coverage, per product and overall."""
+    tenant, day = split_key(context.partition_key)
+    yesterday = day - timedelta(days=1)
+    tenant_id = database.tenant_id(tenant)
+    with database.engine.connect() as conn:
+        forecast = read_partition(conn, demand_forecasts, tenant_id, yesterday)
+        quarantined = _quarantined_products(conn, tenant_id, day)
+    result = score_day(
+        forecast, daily_sales, validated_date=yesterday, quarantined_products=quarantined
+    )
+    summary = pd.DataFrame([result.summary])
+    metadata = {k: float(result.summary[k]) for k in HEADLINE if result.summary.get(k) is not None}
+    metadata.update(
+        validated_date=yesterday.isoformat(),
+        forecast_lines=result.summary["forecast_lines"],
+        scored_lines=result.summary["scored_lines"],
+    )
+    if "note" in result.summary:
+        metadata["note"] = result.summary["note"]
+    return dg.Output(PartitionTables(result.products, {"summary": summary}), metadata=metadata)
+
+
+def _quarantined_products(conn: sa.Connection, tenant_id, day) -> set[str]:
+    rows = read_partition(conn, sales_quarantine, tenant_id, day)
+    parsed = csv.reader(str(raw) for raw in rows["raw"])
+    return {fields[1].strip() for fields in parsed if len(fields) >= 2}
