@@ -12,18 +12,42 @@ from bakery_orchestration.db.daily import (
     validation_runs,
 )
 from bakery_orchestration.db.metadata import metadata
+from bakery_orchestration.db.planning import (
+    daily_summaries,
+    ingredient_stock,
+    ingredients,
+    inventory_projections,
+    procurement_proposals,
+    production_capacity,
+    production_plans,
+    purchase_order_lines,
+    purchase_orders,
+    recipes,
+    suppliers,
+)
 from bakery_orchestration.db.runs import OrchestrationStatus, orchestration_runs
 from bakery_orchestration.db.tenants import products, tenants
 
 __all__ = [
     "OrchestrationStatus",
     "daily_sales",
+    "daily_summaries",
     "demand_forecasts",
     "forecast_models",
+    "ingredient_stock",
+    "ingredients",
+    "inventory_projections",
     "metadata",
     "orchestration_runs",
+    "procurement_proposals",
+    "production_capacity",
+    "production_plans",
     "products",
+    "purchase_order_lines",
+    "purchase_orders",
+    "recipes",
     "sales_quarantine",
+    "suppliers",
     "tenants",
     "validation_product_metrics",
     "validation_runs",
