@@ -17,6 +17,7 @@ from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.demo.generator import DemoBakery, demo_bakeries, demo_products, demo_sales
 from bakery_orchestration.demo.landing import write_landing_files
+from bakery_orchestration.demo.planning_data import load_demo_planning_data
 from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.instance import register_tenant_partitions
 from bakery_orchestration.partitions import partition_key
@@ -34,13 +35,17 @@ class DemoRun:
     run_id: str
 
 
-def prepare_tenants(engine: sa.Engine, count: int, day: date) -> list[registry.Tenant]:
-    """Register (or refresh) ``count`` demo bakeries with products, history and landing files."""
+def prepare_tenants(
+    engine: sa.Engine, count: int, day: date, history_days: int = HISTORY_DAYS
+) -> list[registry.Tenant]:
+    """Register (or refresh) ``count`` demo bakeries with products, planning master data,
+    history and landing files."""
     tenants = []
     for bakery in demo_bakeries(count):
         tenant = _ensure_tenant(engine, bakery)
         registry.upsert_products(engine, bakery.slug, demo_products(bakery))
-        sales = demo_sales(bakery, day - timedelta(days=HISTORY_DAYS), day - timedelta(days=1))
+        load_demo_planning_data(engine, bakery, day)
+        sales = demo_sales(bakery, day - timedelta(days=history_days), day - timedelta(days=1))
         cutoff = sales["date"] < (day - timedelta(days=2)).isoformat()
         store_sales_history(engine, tenant.id, sales[cutoff])
         write_landing_files(settings.landing_dir(), bakery.slug, sales[~cutoff])
