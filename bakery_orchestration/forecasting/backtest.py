@@ -102,9 +102,7 @@ def run_backtest(
     total = len(tenants) * holdout_days
     frames, done = [], 0
     for tenant, tenant_sales in tenants.items():
-        run = _TenantRun(
-            tenant, tenant_sales, holdout_days, tuple(horizons), min_share, products
-        )
+        run = _TenantRun(tenant, tenant_sales, holdout_days, tuple(horizons), min_share, products)
         calendar = _calendar_for(calendars, tenant)
         for k, origin in enumerate(run.origins):
             if MODEL in methods and k % max(1, refit_every) == 0:
@@ -192,8 +190,10 @@ class _TenantRun:
 def render_backtest(result: BacktestResult) -> str:
     """A readable text table: overall metrics per method, then WAPE per horizon."""
     data = result.to_dict()
-    lines = [f"{'method':<18}{'WAPE %':>8}{'MAPE %':>8}{'bias %':>8}{'RMSE':>8}{'MAE':>8}"
-             f"{'cover %':>9}{'points':>8}"]
+    lines = [
+        f"{'method':<18}{'WAPE %':>8}{'MAPE %':>8}{'bias %':>8}{'RMSE':>8}{'MAE':>8}"
+        f"{'cover %':>9}{'points':>8}"
+    ]
     for method, s in data["methods"].items():
         cover = s.get("coverage_p10_p90")
         lines.append(

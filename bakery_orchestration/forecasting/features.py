@@ -5,6 +5,7 @@ origin, so the same function serves training (many origins) and prediction (one 
 Values are divided by the product's recent level so that one global model pools products.
 """
 
+import functools
 import warnings
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,7 @@ FEATURE_NAMES = (
     "horizon", "weekday", "doy_sin", "doy_cos", "holiday", "holiday_near", "log_scale",
     "lag7", "lag14", "lag21", "lag28", "same_weekday_mean", "same_weekday_median",
     "mean7", "mean14", "mean56", "mean112", "last", "cv28", "zero_share28",
-    "yoy_ratio", "shop_trend7", "shop_trend56", "shop_yoy",
+    "mean3", "yoy", "shop_trend7", "shop_trend56", "shop_yoy",
 )  # fmt: skip
 
 
@@ -80,13 +81,21 @@ def sales_matrix(
     return SalesMatrix(days, tuple(wide.columns), values, np.asarray(trading))
 
 
-def holiday_flags(days: pd.DatetimeIndex, country: str | None, subdivision: str | None) -> np.ndarray:
+@functools.lru_cache(maxsize=64)
+def _holidays(country: str, subdivision: str | None, year: int) -> tuple[np.datetime64, ...]:
+    calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    return tuple(np.datetime64(day, "D") for day in calendar)
+
+
+def holiday_flags(
+    days: pd.DatetimeIndex, country: str | None, subdivision: str | None
+) -> np.ndarray:
     """1.0 on public holidays of the country (and subdivision), else 0.0."""
     if not country:
         return np.zeros(len(days))
     years = range(days.min().year, days.max().year + 1)
-    calendar = holidays.country_holidays(country, subdiv=subdivision, years=years)
-    return np.array([d.date() in calendar for d in days], dtype=float)
+    known = [d for y in years for d in _holidays(country, subdivision, y)]
+    return np.isin(days.to_numpy().astype("datetime64[D]"), known).astype(float)
 
 
 def _rolling(values: np.ndarray, window: int, how: str) -> np.ndarray:
@@ -118,13 +127,14 @@ def origin_stats(values: np.ndarray) -> OriginStats:
     mean56 = _rolling(values, 56, "mean")
     scale = np.where(np.isnan(mean28), mean56, mean28)
     scale = np.maximum(np.nan_to_num(scale, nan=0.0), 0.1)
-    zeros = _rolling((values == 0).astype(float) + np.where(np.isnan(values), np.nan, 0.0), 28, "mean")
-    shop = np.nansum(values, axis=1, keepdims=True)
-    shop[np.isnan(values).all(axis=1)] = np.nan
+    zeros = _rolling(
+        (values == 0).astype(float) + np.where(np.isnan(values), np.nan, 0.0), 28, "mean"
+    )
+    shop = shop_totals(values)
     shop7, shop56, shop28 = (_rolling(shop, w, "mean")[:, 0] for w in (7, 56, 28))
-    shop_yoy = _yoy_ratio(shop)[:, 0]
     by_name = {
         "log_scale": np.log(scale),
+        "mean3": _rolling(values, 3, "mean") / scale,
         "mean7": _rolling(values, 7, "mean") / scale,
         "mean14": _rolling(values, 14, "mean") / scale,
         "mean56": mean56 / scale,
@@ -134,21 +144,38 @@ def origin_stats(values: np.ndarray) -> OriginStats:
         "zero_share28": zeros,
         "shop_trend7": np.broadcast_to((shop7 / shop28)[:, None], values.shape),
         "shop_trend56": np.broadcast_to((shop56 / shop28)[:, None], values.shape),
-        "shop_yoy": np.broadcast_to(shop_yoy[:, None], values.shape),
     }
     history = _rolling(values, 10_000, "count")
     return OriginStats(scale, np.nan_to_num(history), by_name)
 
 
-def _yoy_ratio(values: np.ndarray) -> np.ndarray:
-    """Last year's level of the coming week over last year's level of the month before.
+def shop_totals(values: np.ndarray) -> np.ndarray:
+    """Units sold by the whole shop per day (NaN on closed days), as a one-column matrix."""
+    shop = np.nansum(values, axis=1, keepdims=True)
+    shop[np.isnan(values).all(axis=1)] = np.nan
+    return shop
 
-    Indexed by origin: ratio of the mean of days [o-364, o-357) to the mean of [o-392, o-364).
+
+def year_ago_levels(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Last year's level around each target day and in the week before each origin.
+
+    Returns (around, before): ``around[t]`` is the mean of days t-367..t-361 (index = target),
+    ``before[o]`` the mean of days o-371..o-365 (index = origin). Their ratio is how much the
+    level moved last year between the same origin and target: the seasonal shape, known at o.
     """
-    ahead = pd.DataFrame(values).rolling(7, min_periods=3).mean().shift(-6).to_numpy()
-    before = pd.DataFrame(values).rolling(28, min_periods=7).mean().shift(1).to_numpy()
-    ratio = ahead / np.where(before > 0, before, np.nan)
-    return _lag(ratio, YEAR)
+    frame = pd.DataFrame(values)
+    around = frame.rolling(7, center=True, min_periods=3).mean().to_numpy()
+    before = frame.rolling(7, min_periods=3).mean().shift(1).to_numpy()
+    return _lag(around, YEAR), _lag(before, YEAR)
+
+
+def yoy_ratio(
+    levels: tuple[np.ndarray, np.ndarray], o: np.ndarray, t: np.ndarray, p: np.ndarray
+) -> np.ndarray:
+    """Last year's level change from origin to target for rows (o, t, p)."""
+    around, before = levels
+    base = before[o, p]
+    return around[t, p] / np.where(base > 0, base, np.nan)
 
 
 def target_lags(values: np.ndarray) -> dict[str, np.ndarray]:
@@ -212,7 +239,7 @@ def build_rows(
     stats = origin_stats(values)
     lags = target_lags(values)
     cal = calendar_features(days, holiday)
-    yoy = _yoy_ratio(values)
+    yoy, shop_yoy = year_ago_levels(values), year_ago_levels(shop_totals(values))
     o, t, p = row_grid(origins, values.shape[1])
     if keep is not None:
         o, t, p = o[keep], t[keep], p[keep]
@@ -226,8 +253,10 @@ def build_rows(
             columns.append(cal[name][t])
         elif name in lags:
             columns.append(lags[name][t, p] / scale)
-        elif name == "yoy_ratio":
-            columns.append(yoy[o, p])
+        elif name == "yoy":
+            columns.append(yoy_ratio(yoy, o, t, p))
+        elif name == "shop_yoy":
+            columns.append(yoy_ratio(shop_yoy, o, t, np.zeros_like(p)))
         else:
             columns.append(stats.by_name[name][o, p])
     return Rows(np.column_stack(columns), o, t, p, scale)

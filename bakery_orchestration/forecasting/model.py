@@ -12,8 +12,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from bakery_orchestration.forecasting import features as ft
+from bakery_orchestration.forecasting import serialization
 from bakery_orchestration.forecasting.baselines import seasonal_naive
 from bakery_orchestration.forecasting.calibration import IntervalCalibration, calibrate
 from bakery_orchestration.forecasting.trees import TreeEnsemble, from_sklearn
@@ -76,7 +78,9 @@ def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> li
             early_stopping=False,
             random_state=seed,
         )
-        est.fit(data.x[rows], data.y[rows], sample_weight=weight)
+        # One OpenMP thread: on small shared machines extra threads slow the fit down 10x.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            est.fit(data.x[rows], data.y[rows], sample_weight=weight)
         members.append(from_sklearn(est))
     return members
 
@@ -85,9 +89,7 @@ def _predict_members(members: Sequence[TreeEnsemble], x: np.ndarray) -> np.ndarr
     return np.mean([m.predict(x) for m in members], axis=0)
 
 
-def training_set(
-    matrix: ft.SalesMatrix, holiday: np.ndarray, config: ModelConfig
-) -> TrainingSet:
+def training_set(matrix: ft.SalesMatrix, holiday: np.ndarray, config: ModelConfig) -> TrainingSet:
     """Rows for all origins of the matrix whose targets are known, subsampled to max_rows."""
     origins = np.arange(config.min_history_days, len(matrix.days))
     stats = ft.origin_stats(matrix.values)
@@ -174,9 +176,27 @@ class DemandModel:
         history = history[history["date"] < pd.Timestamp(origin)]
         wanted = tuple(products) if products is not None else self._active(history, origin)
         if history.empty or not wanted:
-            return _frame(wanted, origin, horizon, np.zeros((horizon, len(wanted))), "seasonal_naive")
+            return _frame(
+                wanted, origin, horizon, np.zeros((horizon, len(wanted))), "seasonal_naive"
+            )
         matrix = _recent(ft.sales_matrix(history, end=origin), wanted)
         return self._forecast(matrix, origin, horizon)
+
+    def to_bytes(self) -> bytes:
+        """Serialize to bytes holding only numbers and JSON (see serialization.py)."""
+        return _to_bytes(self)
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of :meth:`to_bytes`, to record next to the stored model."""
+        return serialization.digest(self.to_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, expected_sha256: str | None = None) -> "DemandModel":
+        """Load bytes from :meth:`to_bytes`; refuses altered bytes or a digest mismatch."""
+        if expected_sha256 is not None and serialization.digest(data) != expected_sha256:
+            raise serialization.ModelFormatError("model bytes do not match the recorded digest")
+        return _from_bytes(data)
 
     def _active(self, history: pd.DataFrame, origin: date) -> tuple[str, ...]:
         since = pd.Timestamp(origin) - pd.Timedelta(days=self.config.active_days)
@@ -240,3 +260,28 @@ def _frame(
         }
     )
     return frame.sort_values(["product", "date"], kind="stable").reset_index(drop=True)
+
+
+def _to_bytes(model: DemandModel) -> bytes:
+    header = {
+        "calendar": serialization.to_jsonable(model.calendar),
+        "config": serialization.to_jsonable(model.config),
+        "as_of": model.as_of.isoformat(),
+        "products": list(model.products),
+        "features": list(ft.FEATURE_NAMES),
+    }
+    return serialization.dump_parts(header, list(model.members), model.calibration)
+
+
+def _from_bytes(data: bytes) -> DemandModel:
+    header, members, calibration = serialization.load_parts(data)
+    if header.get("features") != list(ft.FEATURE_NAMES):
+        raise serialization.ModelFormatError("model was fitted on a different feature set")
+    cal, cfg = header["calendar"], header["config"]
+    calendar = TenantCalendar(cal["country"], cal["subdivision"], tuple(cal["closed_weekdays"]))
+    tuples = {k: tuple(v) for k, v in cfg.items() if isinstance(v, list)}
+    config = ModelConfig(**{**cfg, **tuples})
+    as_of = serialization.parse_date(header["as_of"])
+    return DemandModel(
+        tuple(members), calibration, calendar, config, as_of, tuple(header["products"])
+    )

@@ -40,7 +40,9 @@ class TreeEnsemble:
                 if not inner.any():
                     break
                 xv = x[rows, np.maximum(feat, 0)]
-                go_left = np.where(np.isnan(xv), self.missing_left[node], xv <= self.threshold[node])
+                go_left = np.where(
+                    np.isnan(xv), self.missing_left[node], xv <= self.threshold[node]
+                )
                 step = np.where(go_left, self.left[node], self.right[node])
                 node = np.where(inner, step, node)
             raw += self.value[node]
