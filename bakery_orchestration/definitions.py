@@ -3,6 +3,8 @@ environment (see ``bakery_orchestration.resources``)."""
 
 import dagster as dg
 
+from bakery_orchestration.automation.schedules import build_schedules
+from bakery_orchestration.automation.sensors import build_sensors
 from bakery_orchestration.forecasting import assets as forecasting_assets
 from bakery_orchestration.jobs import daily_cycle_job, retrain_model_job
 from bakery_orchestration.resources import environment, resources_for
@@ -16,6 +18,8 @@ def build_definitions(resources: dict | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=dg.load_assets_from_modules(ASSET_MODULES),
         jobs=[daily_cycle_job, retrain_model_job],
+        schedules=build_schedules(),
+        sensors=build_sensors(),
         resources=resources if resources is not None else resources_for(environment()),
     )
 

@@ -1,0 +1,128 @@
+"""The daily cycle per tenant at 08:00 local time, and the weekly retraining decision.
+
+Cron, hour and timezones come from environment variables read when the definitions are built
+(``build_schedules()``), never at import:
+
+- ``BAKERY_DAILY_CYCLE_HOUR`` (default 8): the tenant-local hour the cycle starts.
+- ``BAKERY_DAILY_CYCLE_CRON`` (default ``0 * * * *``) and ``BAKERY_DAILY_CYCLE_TIMEZONE``
+  (default UTC): when the schedule evaluates. It must tick at least hourly, since each tick only
+  starts the tenants whose local hour is the configured one (see ``automation.cycle``); the
+  deterministic run key ``{tenant}:{day}`` makes extra ticks harmless.
+- ``BAKERY_RETRAINING_CRON`` (default ``0 22 * * 0``, Sunday 22:00) and
+  ``BAKERY_RETRAINING_TIMEZONE`` (default Europe/Madrid).
+"""
+
+import os
+from dataclasses import dataclass
+
+import dagster as dg
+
+from bakery_orchestration.automation import tags
+from bakery_orchestration.automation.cycle import due_cycles
+from bakery_orchestration.automation.retraining import model_health
+from bakery_orchestration.jobs import daily_cycle_job, retrain_model_job
+from bakery_orchestration.partitions import partition_key
+from bakery_orchestration.storage.database import OrchestrationDatabase
+from bakery_orchestration.tenants.registry import list_tenants
+
+DAILY_CYCLE_SCHEDULE = "daily_cycle_schedule"
+WEEKLY_RETRAINING_SCHEDULE = "weekly_retraining_schedule"
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    cycle_hour: int = 8
+    cycle_cron: str = "0 * * * *"
+    cycle_timezone: str = "UTC"
+    retraining_cron: str = "0 22 * * 0"
+    retraining_timezone: str = "Europe/Madrid"
+
+    @classmethod
+    def from_environment(cls) -> "ScheduleSettings":
+        env = os.environ
+        hour = int(env.get("BAKERY_DAILY_CYCLE_HOUR", cls.cycle_hour))
+        if hour not in range(24):
+            raise ValueError(f"BAKERY_DAILY_CYCLE_HOUR={hour}: use 0 to 23")
+        return cls(
+            cycle_hour=hour,
+            cycle_cron=env.get("BAKERY_DAILY_CYCLE_CRON", cls.cycle_cron),
+            cycle_timezone=env.get("BAKERY_DAILY_CYCLE_TIMEZONE", cls.cycle_timezone),
+            retraining_cron=env.get("BAKERY_RETRAINING_CRON", cls.retraining_cron),
+            retraining_timezone=env.get("BAKERY_RETRAINING_TIMEZONE", cls.retraining_timezone),
+        )
+
+
+def build_daily_cycle_schedule(settings: ScheduleSettings) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name=DAILY_CYCLE_SCHEDULE,
+        job=daily_cycle_job,
+        cron_schedule=settings.cycle_cron,
+        execution_timezone=settings.cycle_timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Each active tenant's daily cycle at {settings.cycle_hour:02d}:00 its local "
+        "time, for its local day.",
+    )
+    def daily_cycle_schedule(context: dg.ScheduleEvaluationContext, database: OrchestrationDatabase):
+        tick = context.scheduled_execution_time
+        due = due_cycles(list_tenants(database.engine), tick, settings.cycle_hour)
+        if not due:
+            return dg.SkipReason(f"no active tenant at {settings.cycle_hour:02d}:00 local time")
+        return [
+            dg.RunRequest(
+                run_key=cycle.run_key,
+                partition_key=partition_key(cycle.tenant.slug, cycle.day),
+                tags={
+                    tags.PRIORITY: str(cycle.tenant.run_priority),
+                    tags.RUN_TYPE: "scheduled",
+                    **tags.triggered_by("schedule", DAILY_CYCLE_SCHEDULE),
+                },
+            )
+            for cycle in due
+        ]
+
+    return daily_cycle_schedule
+
+
+def build_weekly_retraining_schedule(settings: ScheduleSettings) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name=WEEKLY_RETRAINING_SCHEDULE,
+        job=retrain_model_job,
+        cron_schedule=settings.retraining_cron,
+        execution_timezone=settings.retraining_timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Retrain the demand model of each active tenant whose forecasts got bad or "
+        "worse, or whose model is over 30 days old.",
+    )
+    def weekly_retraining_schedule(
+        context: dg.ScheduleEvaluationContext, database: OrchestrationDatabase
+    ):
+        today = context.scheduled_execution_time.date()
+        requests = []
+        with database.engine.connect() as conn:
+            for tenant in list_tenants(database.engine, status="active"):
+                health = model_health(conn, tenant.id, today)
+                reason = health.decision()
+                context.log.info(f"{tenant.slug}: {health} -> {reason or 'keep the model'}")
+                if reason is not None:
+                    requests.append(_retrain_request(tenant.slug, today.isoformat(), reason))
+        return requests or dg.SkipReason("no tenant needs a new model")
+
+    return weekly_retraining_schedule
+
+
+def _retrain_request(slug: str, day: str, reason: str) -> dg.RunRequest:
+    return dg.RunRequest(
+        run_key=f"{slug}:{day}",
+        partition_key=slug,
+        run_config={"ops": {"forecast_model": {"config": {"reason": reason}}}},
+        tags={
+            tags.RETRAIN_REASON: reason,
+            tags.RUN_TYPE: "retraining",
+            **tags.triggered_by("schedule", WEEKLY_RETRAINING_SCHEDULE),
+        },
+    )
+
+
+def build_schedules() -> list[dg.ScheduleDefinition]:
+    settings = ScheduleSettings.from_environment()
+    return [build_daily_cycle_schedule(settings), build_weekly_retraining_schedule(settings)]

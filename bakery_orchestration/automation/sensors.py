@@ -1,0 +1,10 @@
+"""Every sensor of the code location, for ``definitions.py``."""
+
+import dagster as dg
+
+from bakery_orchestration.automation.late_sales import late_sales_sensor
+from bakery_orchestration.automation.tenant_partitions import tenant_partitions_sensor
+
+
+def build_sensors() -> list[dg.SensorDefinition]:
+    return [tenant_partitions_sensor, late_sales_sensor]
