@@ -3,6 +3,8 @@
 Import tables from here; Alembic's environment and the schema tests use ``metadata``.
 """
 
+from bakery_orchestration.db.alerts import alerts
+from bakery_orchestration.db.audit import orchestration_step_logs
 from bakery_orchestration.db.daily import (
     daily_sales,
     demand_forecasts,
@@ -29,6 +31,7 @@ from bakery_orchestration.db.runs import OrchestrationStatus, orchestration_runs
 from bakery_orchestration.db.tenants import products, tenants
 
 __all__ = [
+    "alerts",
     "OrchestrationStatus",
     "daily_sales",
     "daily_summaries",
@@ -39,6 +42,7 @@ __all__ = [
     "inventory_projections",
     "metadata",
     "orchestration_runs",
+    "orchestration_step_logs",
     "procurement_proposals",
     "production_capacity",
     "production_plans",

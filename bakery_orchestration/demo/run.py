@@ -13,6 +13,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from bakery_orchestration import settings
+from bakery_orchestration.audit.recorder import finalize_run
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.demo.generator import DemoBakery, demo_bakeries, demo_products, demo_sales
@@ -22,6 +23,7 @@ from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.instance import register_tenant_partitions
 from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.sales.history import store_sales_history
+from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants import registry
 
 HISTORY_DAYS = 730
@@ -85,6 +87,7 @@ def run_demo(
         engine.dispose()
     register_tenant_partitions(instance, tenants)
     job = defs.resolve_job_def("daily_cycle_job")
+    database = OrchestrationDatabase(url=database_url)
     runs = []
     for run_day in (day - timedelta(days=1), day):
         for tenant in tenants:
@@ -94,6 +97,7 @@ def run_demo(
                 tags={"bakery/run_type": "manual", "bakery/triggered_by": "user:demo"},
                 raise_on_error=False,
             )
+            finalize_run(instance, database, result.run_id)
             run = DemoRun(tenant.slug, run_day, result.success, result.run_id)
             runs.append(run)
             on_run(run)

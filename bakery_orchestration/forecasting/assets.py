@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pandas as pd
 
-from bakery_orchestration.forecasting.service import forecast_for_day, train_model
+from bakery_orchestration.audit.recorder import audit_failure_hook
+from bakery_orchestration.audit.writer import output_id
+from bakery_orchestration.forecasting.service import forecast_for_day, forecast_summary, train_model
 from bakery_orchestration.names import FORECASTING_GROUP, IO_MANAGER_KEY
 from bakery_orchestration.partitions import split_key, tenant_day_partitions, tenant_partitions
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -56,6 +58,7 @@ def forecast_model(
     kinds={"scikitlearn", "sql"},
     code_version="1",
     deps=[forecast_model],
+    hooks={audit_failure_hook},
 )
 def demand_forecast(
     context: dg.AssetExecutionContext, daily_sales: pd.DataFrame, database: OrchestrationDatabase
@@ -68,8 +71,15 @@ def demand_forecast(
         model_id=run.model_id
     )
     first_day = rows[rows["horizon"] == 1]
+    audit = {
+        "counters": {"forecasts_generated": len(rows)},
+        "run_values": {
+            "forecast_id": output_id("demand_forecasts", tenant.id, day),
+            "forecast_data": forecast_summary(rows, run.model_id),
+        },
+    }
     return dg.Output(
-        PartitionTables(rows),
+        PartitionTables(rows, audit=audit),
         metadata={
             "products": int(rows["product_id"].nunique()),
             "forecast_lines": len(rows),

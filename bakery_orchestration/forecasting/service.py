@@ -87,3 +87,17 @@ def cold_start_forecast(history: pd.DataFrame, day: date, calendar: TenantCalend
             method = "closed" if closed else "seasonal_naive"
             rows.append((product, target, h + 1, value, value, value, method))
     return pd.DataFrame(rows, columns=["product", "date", "horizon", "p10", "p50", "p90", "method"])
+
+
+def forecast_summary(rows: pd.DataFrame, model_id: uuid.UUID | None) -> dict:
+    """The compact forecast downstream services read from ``orchestration_runs.forecast_data``:
+    P50 units per day, the top products of the first day, the model and the fallback count."""
+    per_day = rows.groupby(rows["target_date"].astype(str))["p50"].sum().round(1)
+    first = rows[rows["horizon"] == 1].nlargest(5, "p50")
+    return {
+        "products": int(rows["product_id"].nunique()),
+        "units_p50_by_day": per_day.to_dict(),
+        "top_products_day1": {r.product_id: round(float(r.p50), 1) for r in first.itertuples()},
+        "model_id": str(model_id) if model_id else None,
+        "fallback_lines": int((rows["method"] == "seasonal_naive").sum()),
+    }

@@ -5,6 +5,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
+from bakery_orchestration.audit.recorder import audit_failure_hook
 from bakery_orchestration.names import IO_MANAGER_KEY, SALES_GROUP
 from bakery_orchestration.partitions import split_key, tenant_day_partitions
 from bakery_orchestration.sales.resources import SalesSource, SalesSourceError
@@ -28,6 +29,7 @@ class DailySalesConfig(dg.Config):
     kinds={"python", "sql"},
     code_version="1",
     check_specs=[dg.AssetCheckSpec(INPUT_CHECK, asset="daily_sales", blocking=True)],
+    hooks={audit_failure_hook},
 )
 def daily_sales(
     context: dg.AssetExecutionContext,
@@ -48,7 +50,7 @@ def daily_sales(
         return
     result = validate_sales_rows(raw.rows, tenant=tenant, day=sales_date, known_products=known)
     sales = result.sales.rename(columns={"product": "product_id"}).assign(sales_date=sales_date)
-    quarantine = result.quarantine.assign(source=raw.source, dagster_run_id=context.run_id)
+    quarantine = result.quarantine.assign(source=raw.source, dagster_run_id=context.run.run_id)
     yield dg.Output(
         PartitionTables(sales, {"quarantine": quarantine}),
         metadata=_metadata(result, raw.found, raw.source),

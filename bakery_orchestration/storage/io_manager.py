@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import pandas as pd
 
+from bakery_orchestration.audit.recorder import record_output
 from bakery_orchestration.partitions import split_key
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.rows import read_partition, replace_partition
@@ -23,6 +24,10 @@ class PartitionTables:
 
     main: pd.DataFrame
     companions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    audit: dict = field(default_factory=dict)
+    """What this step adds to the run's audit row: ``counters`` (e.g. forecasts_generated),
+    ``run_values`` (e.g. forecast_data), ``status``/``error`` when the step's work partly
+    failed (a webhook down), ``details`` for the step log."""
 
 
 class OrchestrationIOManager(dg.ConfigurableIOManager):
@@ -42,6 +47,8 @@ class OrchestrationIOManager(dg.ConfigurableIOManager):
             for name, table in storage.companions.items():
                 frame = obj.companions.get(name, pd.DataFrame())
                 written[table.name] = replace_partition(conn, table, tenant_id, day, frame)
+            if _in_a_run(context):
+                record_output(conn, context, self.database, obj.audit)
         context.add_output_metadata({f"rows_{name}": count for name, count in written.items()})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
@@ -49,3 +56,11 @@ class OrchestrationIOManager(dg.ConfigurableIOManager):
         tenant, day = split_key(context.asset_partition_key)
         with self.database.engine.connect() as conn:
             return read_partition(conn, storage.main, self.database.tenant_id(tenant), day)
+
+
+def _in_a_run(context: dg.OutputContext) -> bool:
+    """False for contexts built by hand in unit tests, which have no run to audit."""
+    try:
+        return context.step_context is not None
+    except dg.DagsterInvariantViolationError:
+        return False

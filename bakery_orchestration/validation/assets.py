@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from bakery_orchestration.audit.recorder import audit_failure_hook
 from bakery_orchestration.db.schema import demand_forecasts, sales_quarantine
 from bakery_orchestration.forecasting.assets import demand_forecast
 from bakery_orchestration.names import IO_MANAGER_KEY, VALIDATION_GROUP
@@ -26,6 +27,7 @@ HEADLINE = ("mape", "mae", "rmse", "r2", "wape", "accuracy", "bias", "coverage")
     kinds={"python", "sql"},
     code_version="1",
     deps=[dg.AssetDep(demand_forecast, partition_mapping=previous_day)],
+    hooks={audit_failure_hook},
 )
 def forecast_validation(
     context: dg.AssetExecutionContext, daily_sales: pd.DataFrame, database: OrchestrationDatabase

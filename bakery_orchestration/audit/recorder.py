@@ -1,0 +1,268 @@
+"""Dagster's side of the audit: what a step, a failed step and an ended run write.
+
+- Successful outputs: the IO manager calls :func:`record_output` inside the transaction that
+  stores the output, so the output and its audit land together or not at all.
+- Failed steps: :data:`audit_failure_hook`, attached to every daily asset (asset hooks fire for
+  UI materializations and backfills too, unlike job hooks).
+- Ended runs (success, failure, cancellation, a killed worker marked failed by run monitoring):
+  :func:`finalize_run`, called by the run-status sensors and by in-process launchers.
+"""
+
+import os
+import resource
+import socket
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+
+import dagster as dg
+import sqlalchemy as sa
+from dagster import DagsterEventType
+
+from bakery_orchestration.audit import policy, writer
+from bakery_orchestration.partitions import split_key
+from bakery_orchestration.storage.database import OrchestrationDatabase
+from bakery_orchestration.tenants.registry import get_tenant
+
+MAX_STEP_RETRIES = 3
+
+
+def code_version() -> str:
+    try:
+        return version("bakery_orchestration")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _process_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 3)
+
+
+def _utc(timestamp: float | None) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, UTC) if timestamp else None
+
+
+def _step_events(instance: dg.DagsterInstance, run_id: str, event_type) -> list:
+    return list(instance.get_records_for_run(run_id, of_type=event_type, limit=10_000).records)
+
+
+def _step_started_at(instance: dg.DagsterInstance, run_id: str, step_key: str) -> datetime | None:
+    starts = [
+        r.event_log_entry
+        for r in _step_events(instance, run_id, DagsterEventType.STEP_START)
+        if r.event_log_entry.step_key == step_key
+    ]
+    return _utc(starts[-1].timestamp) if starts else None
+
+
+def _run_key(database: OrchestrationDatabase, run: dg.DagsterRun) -> writer.RunKey | None:
+    partition = run.tags.get("dagster/partition")
+    if not partition or "|" not in partition:
+        return None
+    tenant, day = split_key(partition)
+    return writer.RunKey(run.run_id, tenant, database.tenant_id(tenant), day)
+
+
+def _run_info(
+    instance: dg.DagsterInstance, database: OrchestrationDatabase, run: dg.DagsterRun, tenant: str
+) -> writer.RunInfo:
+    record = instance.get_run_record_by_id(run.run_id)
+    started = _utc(record.start_time) if record and record.start_time else None
+    tier = get_tenant(database.engine, tenant).tier
+    return writer.RunInfo(
+        run_type=policy.run_type(run.tags),
+        triggered_by=policy.triggered_by(run.tags),
+        priority=policy.priority(tier),
+        started_at=started or (record.create_timestamp if record else None),
+        metadata={"job_name": run.job_name, "code_version": code_version()},
+    )
+
+
+def record_output(
+    conn: sa.Connection,
+    context: dg.OutputContext,
+    database: OrchestrationDatabase,
+    audit: dict,
+) -> None:
+    """Audit a stored output: create the run's row if needed and record the step's success."""
+    step_context = context.step_context
+    run = step_context.dagster_run
+    key = _run_key(database, run)
+    if key is None:
+        return
+    instance = step_context.instance
+    writer.ensure_run_row(conn, key, _run_info(instance, database, run, key.tenant))
+    status = audit.get("status", "success")
+    writer.record_step(
+        conn,
+        key,
+        writer.StepRecord(
+            step=context.asset_key.path[-1],
+            status=status,
+            attempt=step_context.previous_attempt_count + 1,
+            started_at=_step_started_at(instance, run.run_id, context.step_key),
+            finished_at=datetime.now(UTC),
+            error=audit.get("error"),
+            counters=audit.get("counters", {}),
+            run_values=audit.get("run_values", {}),
+            details={
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "process_cpu_seconds": _process_cpu_seconds(),
+                **audit.get("details", {}),
+            },
+        ),
+    )
+
+
+@dg.failure_hook(required_resource_keys={"database"})
+def audit_failure_hook(context: dg.HookContext) -> None:
+    """Record a failed step (its error, the attempt) on the run's audit row."""
+    database: OrchestrationDatabase = context.resources.database
+    run = context.instance.get_run_by_id(context.run_id)
+    key = _run_key(database, run)
+    if key is None:
+        return
+    error = context.op_exception
+    retries = _retries_of(context.instance, run.run_id, context.step_key)
+    with database.engine.begin() as conn:
+        writer.ensure_run_row(conn, key, _run_info(context.instance, database, run, key.tenant))
+        writer.record_step(
+            conn,
+            key,
+            writer.StepRecord(
+                step=context.step_key,
+                status="failed",
+                attempt=retries + 1,
+                started_at=_step_started_at(context.instance, run.run_id, context.step_key),
+                finished_at=datetime.now(UTC),
+                error=f"{type(error).__name__}: {error}" if error else "step failed",
+                details={"exception_type": type(error).__name__ if error else None},
+            ),
+        )
+
+
+def _retries_of(instance: dg.DagsterInstance, run_id: str, step_key: str) -> int:
+    events = _step_events(instance, run_id, DagsterEventType.STEP_UP_FOR_RETRY)
+    return sum(1 for r in events if r.event_log_entry.step_key == step_key)
+
+
+def planned_steps(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[str]:
+    snapshot = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+    return sorted(snapshot.step_keys_to_execute)
+
+
+def finalize_run(
+    instance: dg.DagsterInstance, database: OrchestrationDatabase, run_id: str
+) -> str | None:
+    """Close the audit row of an ended run; returns its final status (None if not audited)."""
+    record = instance.get_run_record_by_id(run_id)
+    run = record.dagster_run
+    key = _run_key(database, run)
+    if key is None or not run.is_finished:
+        return None
+    steps = planned_steps(instance, run)
+    failures = _failed_steps(instance, run_id)
+    with database.engine.begin() as conn:
+        writer.ensure_run_row(conn, key, _run_info(instance, database, run, key.tenant))
+        _record_unlogged_failures(conn, instance, key, run, failures)
+        logged = writer.step_statuses(conn, key)
+        outcome = {step: logged.get(step) for step in steps}
+        status = policy.final_status(run.status.value, outcome)
+        first_failure = next((f for f in failures if f["step"] in steps), None)
+        retries = {s: _retries_of(instance, run_id, s) for s in steps}
+        writer.finish_run(
+            conn,
+            key,
+            status=status,
+            completed_at=_utc(record.end_time) or datetime.now(UTC),
+            steps_total=len(steps),
+            steps_completed=sum(1 for s in steps if logged.get(s) == "success"),
+            error_message=_error_message(run, first_failure, status),
+            error_details=first_failure,
+            retry_count=sum(retries.values()),
+            max_retries_reached=any(
+                retries[s] >= MAX_STEP_RETRIES for s in steps if logged.get(s) == "failed"
+            ),
+            run_metadata={
+                "dagster_run_id": run_id,
+                "dagster_status": run.status.value,
+                "planned_steps": steps,
+                "cpu_seconds": _cpu_seconds(conn, key),
+                "host": socket.gethostname(),
+            },
+        )
+    return status
+
+
+def _failed_steps(instance: dg.DagsterInstance, run_id: str) -> list[dict]:
+    failures = []
+    for r in _step_events(instance, run_id, DagsterEventType.STEP_FAILURE):
+        entry = r.event_log_entry
+        data = entry.dagster_event.step_failure_data if entry.dagster_event else None
+        error = data.error if data else None
+        failures.append(
+            {
+                "step": entry.step_key,
+                "exception_type": error.cls_name if error else None,
+                "message": (error.message.strip() if error else entry.user_message)[:2000],
+                "attempt": _retries_of(instance, run_id, entry.step_key) + 1,
+            }
+        )
+    return failures
+
+
+def _record_unlogged_failures(conn, instance, key, run, failures: list[dict]) -> None:
+    """Steps that failed without their hook writing (a crash), or that started and never ended
+    (a killed worker, later marked failed by run monitoring)."""
+    logged = writer.step_statuses(conn, key)
+    failed = {f["step"] for f in failures}
+    for r in _step_events(instance, run.run_id, DagsterEventType.STEP_START):
+        step = r.event_log_entry.step_key
+        if logged.get(step) is None and step not in failed:
+            failed.add(step)
+            failures.append(
+                {
+                    "step": step,
+                    "exception_type": None,
+                    "message": "step started but never finished (run worker died or was killed)",
+                    "attempt": _retries_of(instance, run.run_id, step) + 1,
+                }
+            )
+    for failure in failures:
+        if logged.get(failure["step"]) is None:
+            writer.record_step(
+                conn,
+                key,
+                writer.StepRecord(
+                    step=failure["step"],
+                    status="failed",
+                    attempt=failure["attempt"],
+                    started_at=_step_started_at(instance, run.run_id, failure["step"]),
+                    finished_at=None,
+                    error=failure["message"],
+                ),
+            )
+
+
+def _error_message(run: dg.DagsterRun, failure: dict | None, status: str) -> str | None:
+    if failure:
+        return f"step {failure['step']} failed: {failure['message']}"[:2000]
+    if status == "cancelled":
+        return "run cancelled"
+    if status == "failed":
+        return f"run ended {run.status.value} before its steps completed"
+    return None
+
+
+def _cpu_seconds(conn: sa.Connection, key: writer.RunKey) -> float:
+    """Sum over step processes of the CPU each had used at its last output."""
+    from bakery_orchestration.db.schema import orchestration_step_logs as log
+
+    rows = conn.execute(sa.select(log.c.details).where(log.c.run_number == key.run_number)).all()
+    per_pid: dict[int, float] = {}
+    for (details,) in rows:
+        if details and "pid" in details:
+            pid = details["pid"]
+            per_pid[pid] = max(per_pid.get(pid, 0.0), details.get("process_cpu_seconds", 0.0))
+    return round(sum(per_pid.values()), 3)
