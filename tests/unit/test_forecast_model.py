@@ -1,0 +1,121 @@
+"""DemandModel on small synthetic sales: output shape, no leakage, closed days, serialization."""
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bakery_orchestration.forecasting.model import DemandModel, ModelConfig, TenantCalendar
+from bakery_orchestration.forecasting.serialization import ModelFormatError
+from bakery_orchestration.forecasting.synthetic import synthetic_sales
+
+AS_OF = date(2022, 8, 1)
+ORIGIN = date(2022, 8, 8)
+FAST = ModelConfig(seeds=(0,), max_iter=20, max_rows=20_000)
+CALENDAR = TenantCalendar(country="FR", closed_weekdays=(6,))
+
+
+@pytest.fixture(scope="module")
+def sales() -> pd.DataFrame:
+    return synthetic_sales(products=8, days=260, closed_weekdays=(6,), seed=1)
+
+
+@pytest.fixture(scope="module")
+def model(sales) -> DemandModel:
+    return DemandModel.fit(sales, as_of=AS_OF, calendar=CALENDAR, config=FAST)
+
+
+def _perturb_from(sales: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Sales with every quantity on or after ``day`` changed, plus a new product there."""
+    out = sales.copy()
+    later = out["date"] >= pd.Timestamp(day)
+    out.loc[later, "quantity"] = out.loc[later, "quantity"] * 3 + 7
+    extra = pd.DataFrame({"date": [pd.Timestamp(day)], "product": ["P000"], "quantity": [999.0]})
+    return pd.concat([out, extra], ignore_index=True)
+
+
+def test_forecast_columns_and_ordering(model, sales):
+    forecast = model.predict(sales, origin=ORIGIN)
+    assert list(forecast.columns) == ["product", "date", "horizon", "p10", "p50", "p90", "method"]
+    assert len(forecast) == 8 * 7
+    assert set(forecast["horizon"]) == set(range(1, 8))
+    assert (forecast["p10"] >= 0).all()
+    assert (forecast["p10"] <= forecast["p50"]).all() and (forecast["p50"] <= forecast["p90"]).all()
+    open_days = forecast[forecast["method"] == "model"]
+    assert len(open_days) == 8 * 6 and (open_days["p50"] > 0).all()
+
+
+def test_closed_weekday_forecasts_zero(model, sales):
+    forecast = model.predict(sales, origin=ORIGIN)
+    sundays = forecast[forecast["date"].dt.weekday == 6]
+    assert len(sundays) == 8
+    assert (sundays["method"] == "closed").all()
+    assert (sundays[["p10", "p50", "p90"]].to_numpy() == 0).all()
+
+
+def test_predict_ignores_sales_on_and_after_origin(model, sales):
+    before = model.predict(sales, origin=ORIGIN)
+    after = model.predict(_perturb_from(sales, ORIGIN), origin=ORIGIN)
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_fit_ignores_sales_on_and_after_as_of(model, sales):
+    refit = DemandModel.fit(
+        _perturb_from(sales, AS_OF), as_of=AS_OF, calendar=CALENDAR, config=FAST
+    )
+    assert refit.to_bytes() == model.to_bytes()
+
+
+def test_new_product_gets_seasonal_naive(model, sales):
+    launch = pd.Timestamp(ORIGIN) - pd.Timedelta(days=10)
+    new = pd.DataFrame(
+        {"date": pd.date_range(launch, periods=10), "product": "NEW", "quantity": 5.0}
+    )
+    forecast = model.predict(pd.concat([sales, new]), origin=ORIGIN, products=["NEW", "P001"])
+    methods = forecast.groupby("product")["method"].agg(set)
+    assert methods["NEW"] == {"seasonal_naive", "closed"}
+    assert methods["P001"] == {"model", "closed"}
+    monday = forecast[(forecast["product"] == "NEW") & (forecast["date"].dt.weekday == 0)]
+    assert monday["p50"].item() == 5.0
+
+
+def test_round_trip_predicts_identically(model, sales):
+    data = model.to_bytes()
+    loaded = DemandModel.from_bytes(data, expected_sha256=model.sha256)
+    pd.testing.assert_frame_equal(
+        loaded.predict(sales, origin=ORIGIN), model.predict(sales, origin=ORIGIN)
+    )
+    assert loaded.calendar == model.calendar and loaded.config == model.config
+
+
+@pytest.mark.parametrize("position", [0, 20, 45, -1])
+def test_tampered_bytes_are_refused(model, position):
+    data = bytearray(model.to_bytes())
+    data[position] ^= 0xFF
+    with pytest.raises(ModelFormatError):
+        DemandModel.from_bytes(bytes(data))
+
+
+def test_wrong_recorded_digest_is_refused(model):
+    with pytest.raises(ModelFormatError, match="digest"):
+        DemandModel.from_bytes(model.to_bytes(), expected_sha256="0" * 64)
+
+
+def test_pickle_payload_is_refused():
+    import pickle
+
+    with pytest.raises(ModelFormatError):
+        DemandModel.from_bytes(pickle.dumps({"a": 1}))
+
+
+def test_horizon_outside_range_is_an_error(model, sales):
+    with pytest.raises(ValueError, match="horizon"):
+        model.predict(sales, origin=ORIGIN, horizon=8)
+
+
+def test_short_horizon_and_future_origin(model, sales):
+    origin = AS_OF + timedelta(days=30)
+    forecast = model.predict(sales, origin=origin, horizon=3, products=["P002"])
+    assert list(forecast["horizon"]) == [1, 2, 3]
+    assert np.isfinite(forecast[["p10", "p50", "p90"]].to_numpy()).all()
