@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from dagster import DagsterEventType
 
 from bakery_orchestration.audit import policy, writer
+from bakery_orchestration.audit.performance import performance_metrics
 from bakery_orchestration.partitions import split_key
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import get_tenant
@@ -191,6 +192,7 @@ def finalize_run(
                 "cpu_seconds": _cpu_seconds(conn, key),
                 "host": socket.gethostname(),
             },
+            performance=performance_metrics(conn, key.tenant_id, key.day),
         )
     return status
 

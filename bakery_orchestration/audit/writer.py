@@ -155,6 +155,7 @@ def finish_run(
     retry_count: int,
     max_retries_reached: bool,
     run_metadata: dict,
+    performance: dict | None = None,
 ) -> None:
     runs = orchestration_runs
     row = (
@@ -178,6 +179,7 @@ def finish_run(
         "retry_count": retry_count,
         "max_retries_reached": max_retries_reached,
         "run_metadata": {**(row["run_metadata"] or {}), **run_metadata},
+        **(performance or {}),
     }
     planned = set(run_metadata.get("planned_steps", []))
     for step, prefix in policy.STEP_COLUMNS.items():
