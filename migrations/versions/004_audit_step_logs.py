@@ -1,4 +1,4 @@
-"""Audit step log: one row per step attempt.
+"""Audit step log (one row per step attempt) and the insights table.
 
 Revision ID: 004_audit_step_logs
 Revises: 003_planning
@@ -41,7 +41,23 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "insights",
+        sa.Column(
+            "tenant_id", UUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("partition_date", sa.Date, primary_key=True),
+        sa.Column("rank", sa.Integer, primary_key=True),
+        sa.Column("kind", sa.String(30), nullable=False),
+        sa.Column("severity", sa.String(10), nullable=False),
+        sa.Column("product_id", sa.String(100), nullable=True),
+        sa.Column("value", sa.Float, nullable=True),
+        sa.Column("message", sa.Text, nullable=False),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("insights")
     op.drop_index("ix_step_logs_tenant_date", table_name="orchestration_step_logs")
     op.drop_index("ix_step_logs_run_number", table_name="orchestration_step_logs")
     op.drop_table("orchestration_step_logs")

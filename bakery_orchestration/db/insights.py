@@ -1,0 +1,19 @@
+"""Per-partition plain-language insights (the ``insights`` asset)."""
+
+import sqlalchemy as sa
+
+from bakery_orchestration.db.metadata import metadata
+from bakery_orchestration.db.types import UUID
+
+insights = sa.Table(
+    "insights",
+    metadata,
+    sa.Column("tenant_id", UUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("partition_date", sa.Date, primary_key=True),
+    sa.Column("rank", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("product_id", sa.String(100), nullable=True),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Column("message", sa.Text, nullable=False),
+)
