@@ -7,11 +7,12 @@ from bakery_orchestration.automation.schedules import build_schedules
 from bakery_orchestration.automation.sensors import build_sensors
 from bakery_orchestration.forecasting import assets as forecasting_assets
 from bakery_orchestration.jobs import daily_cycle_job, retrain_model_job
+from bakery_orchestration.planning import assets as planning_assets
 from bakery_orchestration.resources import environment, resources_for
 from bakery_orchestration.sales import assets as sales_assets
 from bakery_orchestration.validation import assets as validation_assets
 
-ASSET_MODULES = [sales_assets, forecasting_assets, validation_assets]
+ASSET_MODULES = [sales_assets, forecasting_assets, validation_assets, planning_assets]
 
 
 def build_definitions(resources: dict | None = None) -> dg.Definitions:

@@ -21,4 +21,15 @@ ASSET_STORAGE = {
     "forecast_validation": AssetStorage(
         schema.validation_product_metrics, {"summary": schema.validation_runs}
     ),
+    "production_plan": AssetStorage(schema.production_plans),
+    "inventory_projection": AssetStorage(schema.inventory_projections),
+    # Orders before their lines: replacing the orders cascades to the lines they replace.
+    "procurement_needs": AssetStorage(
+        schema.procurement_proposals,
+        {
+            "purchase_orders": schema.purchase_orders,
+            "purchase_order_lines": schema.purchase_order_lines,
+        },
+    ),
+    "daily_summary": AssetStorage(schema.daily_summaries),
 }

@@ -1,0 +1,215 @@
+"""Planning and reporting assets: the day's bake, the ingredient outlook, what to order, and the
+owner's summary posted to the bakery's webhook. Rules: docs/PLANNING.md."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import pandas as pd
+
+from bakery_orchestration.db.schema import validation_runs
+from bakery_orchestration.names import IO_MANAGER_KEY, PLANNING_GROUP, REPORTING_GROUP
+from bakery_orchestration.notifications.resources import WebhookNotifier
+from bakery_orchestration.partitions import split_key, tenant_day_partitions
+from bakery_orchestration.planning import checks, daily, store
+from bakery_orchestration.planning.summary import build_daily_summary
+from bakery_orchestration.storage.database import OrchestrationDatabase
+from bakery_orchestration.storage.io_manager import PartitionTables
+from bakery_orchestration.storage.rows import read_partition
+from bakery_orchestration.tenants.registry import get_tenant
+from bakery_orchestration.validation.assets import forecast_validation
+
+ACCURACY_FIELDS = ("validated_date", "scored_lines", "accuracy", "mape", "wape", "bias", "coverage")
+
+
+@dg.asset(
+    partitions_def=tenant_day_partitions,
+    group_name=PLANNING_GROUP,
+    io_manager_key=IO_MANAGER_KEY,
+    kinds={"python", "sql"},
+    code_version="1",
+    check_specs=[
+        checks.spec(checks.PLAN_CHECK, "production_plan", "Whole batches, within oven capacity."),
+        checks.spec(checks.CLOSED_CHECK, "production_plan", "Nothing is baked on a closed day."),
+    ],
+)
+def production_plan(
+    context: dg.AssetExecutionContext,
+    demand_forecast: pd.DataFrame,
+    database: OrchestrationDatabase,
+):
+    """Units and batches to bake per product on the partition date, within oven capacity."""
+    slug, day = split_key(context.partition_key)
+    tenant = get_tenant(database.engine, slug)
+    with database.engine.connect() as conn:
+        products = store.plan_products(conn, tenant.id)
+        capacity = store.oven_capacity(conn, tenant.id, day)
+    plan = daily.plan_day(demand_forecast, products, day, capacity, tenant.closed_weekdays)
+    if plan.unplanned_products:
+        context.log.warning(
+            f"{slug} {day}: no product master data for {', '.join(plan.unplanned_products)}; "
+            "not planned (`bakery-orch tenants load-products`)"
+        )
+    yield dg.Output(PartitionTables(plan.rows), metadata=_plan_metadata(plan))
+    yield checks.check_result(checks.PLAN_CHECK, checks.plan_problems(plan.rows, capacity))
+    yield checks.check_result(
+        checks.CLOSED_CHECK, checks.closed_day_problems(plan.rows, plan.closed)
+    )
+
+
+def _plan_metadata(plan: daily.DayPlan) -> dict:
+    rows = plan.rows
+    metadata = {
+        "closed": plan.closed,
+        "products_planned": int((rows["quantity"] > 0).sum()),
+        "batches": int(rows["batches"].sum()),
+        "units": int(rows["quantity"].sum()),
+        "oven_minutes_used": float(rows["oven_minutes"].sum()),
+        "units_cut_for_capacity": int(rows["cut_units"].sum()),
+        "expected_waste_units": float(rows["expected_waste"].sum()),
+        "expected_stockout_units": float(rows["expected_stockout_units"].sum()),
+        "expected_margin": float(rows["margin"].sum()),
+        "unplanned_products": len(plan.unplanned_products),
+    }
+    if plan.capacity_minutes is not None:
+        metadata["oven_minutes_capacity"] = float(plan.capacity_minutes)
+    return metadata
+
+
+@dg.asset(
+    partitions_def=tenant_day_partitions,
+    group_name=PLANNING_GROUP,
+    io_manager_key=IO_MANAGER_KEY,
+    kinds={"python", "sql"},
+    code_version="1",
+)
+def inventory_projection(
+    context: dg.AssetExecutionContext,
+    production_plan: pd.DataFrame,
+    demand_forecast: pd.DataFrame,
+    database: OrchestrationDatabase,
+) -> dg.Output[PartitionTables]:
+    """Ingredient stock day by day for 14 days: receipts, consumption, spoilage, safety stock."""
+    slug, day = split_key(context.partition_key)
+    tenant_id = database.tenant_id(slug)
+    with database.engine.connect() as conn:
+        master = {
+            "stock": store.stock(conn, tenant_id),
+            "recipes": store.recipes(conn, tenant_id),
+            "ingredients": store.ingredients(conn, tenant_id),
+        }
+        orders = store.open_orders(conn, tenant_id, day)
+    rows = daily.project_day(day, production_plan, demand_forecast, master, orders)
+    below = rows[rows["below_safety"]]
+    return dg.Output(
+        PartitionTables(rows),
+        metadata={
+            "ingredients": int(rows["ingredient_id"].nunique()),
+            "days": daily.PROJECTION_DAYS,
+            "ingredients_below_safety": int(below["ingredient_id"].nunique()),
+            "ingredients_short": int(rows.loc[rows["shortage"] > 0, "ingredient_id"].nunique()),
+            "open_order_lines": len(orders),
+            "consumption_today": float(
+                rows.loc[rows["projection_date"] == day, "consumption"].sum()
+            ),
+        },
+    )
+
+
+@dg.asset(
+    partitions_def=tenant_day_partitions,
+    group_name=PLANNING_GROUP,
+    io_manager_key=IO_MANAGER_KEY,
+    kinds={"python", "sql"},
+    code_version="1",
+    check_specs=[
+        checks.spec(
+            checks.ORDER_CHECK, "procurement_needs", "Order lines meet MOQ and whole packs."
+        )
+    ],
+)
+def procurement_needs(
+    context: dg.AssetExecutionContext,
+    inventory_projection: pd.DataFrame,
+    database: OrchestrationDatabase,
+):
+    """Ingredients to buy, from whom, when and how much, grouped into purchase orders."""
+    slug, day = split_key(context.partition_key)
+    tenant_id = database.tenant_id(slug)
+    with database.engine.connect() as conn:
+        suppliers = store.suppliers(conn, tenant_id)
+    result = daily.procure_day(inventory_projection, suppliers, day, tenant_id)
+    proposals = result.proposals
+    companions = {"purchase_orders": result.orders, "purchase_order_lines": result.lines}
+    yield dg.Output(
+        PartitionTables(proposals, companions),
+        metadata={
+            "procurement_plans": len(proposals),
+            "purchase_orders": len(result.purchase_orders),
+            "purchase_orders_today": sum(
+                order["order_date"] <= day.isoformat() for order in result.purchase_orders
+            ),
+            "late_lines": int((proposals["reason"] == "late").sum()),
+            "unsupplied_ingredients": int((proposals["reason"] == "no_supplier").sum()),
+            "total_cost": float(sum(o["total_cost"] for o in result.purchase_orders)),
+        },
+    )
+    problems = checks.order_problems(result.lines, suppliers, result.orders)
+    yield checks.check_result(checks.ORDER_CHECK, problems)
+
+
+@dg.asset(
+    partitions_def=tenant_day_partitions,
+    group_name=REPORTING_GROUP,
+    io_manager_key=IO_MANAGER_KEY,
+    kinds={"python", "sql"},
+    code_version="1",
+    deps=[forecast_validation],
+)
+def daily_summary(
+    context: dg.AssetExecutionContext,
+    production_plan: pd.DataFrame,
+    procurement_needs: pd.DataFrame,
+    database: OrchestrationDatabase,
+    notifier: WebhookNotifier,
+) -> dg.Output[PartitionTables]:
+    """The owner's morning summary (bake, orders, yesterday's accuracy, risks), posted to the
+    bakery's webhook."""
+    slug, day = split_key(context.partition_key)
+    tenant = get_tenant(database.engine, slug)
+    with database.engine.connect() as conn:
+        accuracy = _accuracy(read_partition(conn, validation_runs, tenant.id, day))
+    summary = build_daily_summary(
+        day, daily.plan_frame(production_plan), daily.proposals_frame(procurement_needs), accuracy
+    )
+    payload = {"tenant": slug, **summary}
+    delivery = _deliver(context, notifier, tenant.webhook_url, payload)
+    row = pd.DataFrame([{"payload": payload, **delivery}])
+    metadata = {k: v for k, v in delivery.items() if v is not None and k != "delivered_at"}
+    metadata.update(
+        units=summary["bake_totals"]["units"],
+        orders_today=len(summary["orders"]["today"]),
+        orders_later=len(summary["orders"]["later"]),
+    )
+    return dg.Output(PartitionTables(row), metadata=metadata)
+
+
+def _accuracy(runs: pd.DataFrame) -> dict | None:
+    if runs.empty or not runs.iloc[0]["scored_lines"]:
+        return None
+    return {field: runs.iloc[0][field] for field in ACCURACY_FIELDS}
+
+
+def _deliver(context, notifier: WebhookNotifier, url: str | None, payload: dict) -> dict:
+    """Post the summary; a failure is recorded and logged, never raised."""
+    if not url:
+        return {"delivery_status": "skipped", "delivery_error": "no webhook_url", "attempts": 0}
+    result = notifier.deliver(url, payload)
+    if result.status == "failed":
+        context.log.warning(f"daily summary not delivered: {result.error}")
+    return {
+        "delivery_status": result.status,
+        "delivery_error": result.error,
+        "http_status": result.http_status,
+        "attempts": result.attempts,
+        "delivered_at": datetime.now(UTC) if result.status == "sent" else None,
+    }
