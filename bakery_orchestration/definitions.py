@@ -11,6 +11,7 @@ from bakery_orchestration.planning import assets as planning_assets
 from bakery_orchestration.resources import environment, resources_for
 from bakery_orchestration.sales import assets as sales_assets
 from bakery_orchestration.validation import assets as validation_assets
+from bakery_orchestration.validation import checks as validation_checks
 
 ASSET_MODULES = [sales_assets, forecasting_assets, validation_assets, planning_assets]
 
@@ -18,6 +19,7 @@ ASSET_MODULES = [sales_assets, forecasting_assets, validation_assets, planning_a
 def build_definitions(resources: dict | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=dg.load_assets_from_modules(ASSET_MODULES),
+        asset_checks=dg.load_asset_checks_from_modules([validation_checks]),
         jobs=[daily_cycle_job, retrain_model_job],
         schedules=build_schedules(),
         sensors=build_sensors(),

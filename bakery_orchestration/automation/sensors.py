@@ -2,9 +2,16 @@
 
 import dagster as dg
 
+from bakery_orchestration.automation.alert_sensor import alert_sensor
+from bakery_orchestration.automation.freshness import build_sales_freshness_sensor
 from bakery_orchestration.automation.late_sales import late_sales_sensor
 from bakery_orchestration.automation.tenant_partitions import tenant_partitions_sensor
 
 
 def build_sensors() -> list[dg.SensorDefinition]:
-    return [tenant_partitions_sensor, late_sales_sensor]
+    return [
+        tenant_partitions_sensor,
+        late_sales_sensor,
+        alert_sensor,
+        build_sales_freshness_sensor(),
+    ]
