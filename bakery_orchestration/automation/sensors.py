@@ -3,6 +3,7 @@
 import dagster as dg
 
 from bakery_orchestration.automation.alert_sensor import alert_sensor
+from bakery_orchestration.automation.events import workflow_completed_sensor, workflow_failed_sensor
 from bakery_orchestration.automation.freshness import build_sales_freshness_sensor
 from bakery_orchestration.automation.late_sales import late_sales_sensor
 from bakery_orchestration.automation.tenant_partitions import tenant_partitions_sensor
@@ -14,4 +15,6 @@ def build_sensors() -> list[dg.SensorDefinition]:
         late_sales_sensor,
         alert_sensor,
         build_sales_freshness_sensor(),
+        workflow_completed_sensor,
+        workflow_failed_sensor,
     ]
