@@ -82,9 +82,7 @@ def raise_alert(engine: sa.Engine, alert: Alert, now: datetime | None = None) ->
     return Outcome("raised", new_id, _post(alert, "raised", new_id, now))
 
 
-def resolve_alerts(
-    engine: sa.Engine, alert: Alert, now: datetime | None = None
-) -> list[Outcome]:
+def resolve_alerts(engine: sa.Engine, alert: Alert, now: datetime | None = None) -> list[Outcome]:
     """Close the open alert for the same condition, if any (``severity``/``message`` unused)."""
     now = now or datetime.now(UTC)
     with engine.begin() as conn:

@@ -82,7 +82,9 @@ def publish(routing_key: str, payload: Mapping[str, Any], log) -> None:
     if webhook:
         result = post_json(webhook, payload, headers={"X-Bakery-Event": routing_key})
         if result.status == "failed":
-            log.warning(f"{routing_key} for {payload['execution_id']} not delivered: {result.error}")
+            log.warning(
+                f"{routing_key} for {payload['execution_id']} not delivered: {result.error}"
+            )
     rabbitmq = os.environ.get(RABBITMQ_ENV)
     if rabbitmq:
         publish_rabbitmq(rabbitmq, routing_key, payload)

@@ -15,7 +15,7 @@ cursor is the sales source's cursor, so a change never triggers twice.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -87,7 +87,9 @@ def _already_loaded(instance: dg.DagsterInstance, partitions: set[str]) -> set[s
     if not partitions:
         return set()
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey("daily_sales"), asset_partitions=sorted(partitions)),
+        dg.AssetRecordsFilter(
+            asset_key=dg.AssetKey("daily_sales"), asset_partitions=sorted(partitions)
+        ),
         limit=len(partitions) * 10,
     ).records
     return {r.partition_key for r in records if r.partition_key in partitions}

@@ -62,7 +62,9 @@ def build_daily_cycle_schedule(settings: ScheduleSettings) -> dg.ScheduleDefinit
         description=f"Each active tenant's daily cycle at {settings.cycle_hour:02d}:00 its local "
         "time, for its local day.",
     )
-    def daily_cycle_schedule(context: dg.ScheduleEvaluationContext, database: OrchestrationDatabase):
+    def daily_cycle_schedule(
+        context: dg.ScheduleEvaluationContext, database: OrchestrationDatabase
+    ):
         tick = context.scheduled_execution_time
         due = due_cycles(list_tenants(database.engine), tick, settings.cycle_hour)
         if not due:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
+from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
 from bakery_orchestration.db.schema import validation_runs
 from bakery_orchestration.names import IO_MANAGER_KEY, PLANNING_GROUP, REPORTING_GROUP
 from bakery_orchestration.notifications.resources import WebhookNotifier
@@ -164,6 +165,7 @@ def procurement_needs(
     kinds={"python", "sql"},
     code_version="1",
     deps=[forecast_validation],
+    retry_policy=SERVICE_RETRY_POLICY,
 )
 def daily_summary(
     context: dg.AssetExecutionContext,

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from bakery_orchestration.audit.recorder import audit_failure_hook
+from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
 from bakery_orchestration.names import IO_MANAGER_KEY, SALES_GROUP
 from bakery_orchestration.partitions import split_key, tenant_day_partitions
 from bakery_orchestration.sales.resources import SalesSource, SalesSourceError
@@ -29,6 +30,7 @@ class DailySalesConfig(dg.Config):
     kinds={"python", "sql"},
     code_version="1",
     check_specs=[dg.AssetCheckSpec(INPUT_CHECK, asset="daily_sales", blocking=True)],
+    retry_policy=SERVICE_RETRY_POLICY,
     hooks={audit_failure_hook},
 )
 def daily_sales(

@@ -67,16 +67,18 @@ def rows(database) -> list[dict]:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def test_check_alert_is_raised_once_deduplicated_and_resolved(
-    instance, database, monkeypatch
-):
+def test_check_alert_is_raised_once_deduplicated_and_resolved(instance, database, monkeypatch):
     with ScriptedServer() as server:
         server.reply(Reply(200), Reply(200))
         monkeypatch.setenv("BAKERY_ALERT_WEBHOOK_URL", f"{server.url}/alerts")
         check(instance, passed=False)
         first = evaluate(alert_sensor, instance, database)
         (row,) = rows(database)
-        assert (row["severity"], row["alert_type"], row["occurrences"]) == ("WARN", "asset_check", 1)
+        assert (row["severity"], row["alert_type"], row["occurrences"]) == (
+            "WARN",
+            "asset_check",
+            1,
+        )
         assert row["dedup_key"] == "forecast_validation:forecast_accuracy"
         assert row["resolved_at"] is None
 

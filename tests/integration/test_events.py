@@ -51,8 +51,14 @@ def test_completed_payload_matches_the_orchestrator_shape(instance):
     run, stats = ended_run(instance, fine)
     payload = completed_payload(run, stats)
     assert set(payload) == {
-        "event_type", "workflow_name", "execution_id", "tenants_processed", "steps_completed",
-        "steps_failed", "duration_seconds", "timestamp",
+        "event_type",
+        "workflow_name",
+        "execution_id",
+        "tenants_processed",
+        "steps_completed",
+        "steps_failed",
+        "duration_seconds",
+        "timestamp",
     }
     assert payload["event_type"] == "orchestrator_workflow_completed"
     assert (payload["execution_id"], payload["tenants_processed"]) == (run.run_id, 1)
@@ -64,7 +70,11 @@ def test_failed_payload_matches_the_orchestrator_shape(instance):
     run, stats = ended_run(instance, broken)
     payload = failed_payload(run, "step broken failed", stats.end_time)
     assert set(payload) == {
-        "event_type", "workflow_name", "execution_id", "error_message", "tenants_affected",
+        "event_type",
+        "workflow_name",
+        "execution_id",
+        "error_message",
+        "tenants_affected",
         "timestamp",
     }
     assert payload["event_type"] == "orchestrator_workflow_failed"
@@ -99,7 +109,9 @@ def test_sensors_publish_to_rabbitmq(monkeypatch, instance):
         run, stats = ended_run(instance, fine)
         publish(COMPLETED, completed_payload(run, stats), dg.get_dagster_logger())
         failed, failed_stats = ended_run(instance, broken)
-        publish(FAILED, failed_payload(failed, "boom", failed_stats.end_time), dg.get_dagster_logger())
+        publish(
+            FAILED, failed_payload(failed, "boom", failed_stats.end_time), dg.get_dagster_logger()
+        )
         received = []
         for _ in range(2):
             method, properties, body = _get(channel, queue)

@@ -135,7 +135,9 @@ def _write_health(engine, slug_ids, mape_by_tenant, trained_days_ago, today):
                 sa.insert(forecast_models).values(
                     tenant_id=slug_ids[slug],
                     as_of=today - timedelta(days=days),
-                    trained_at=datetime.combine(today - timedelta(days=days), datetime.min.time(), UTC),
+                    trained_at=datetime.combine(
+                        today - timedelta(days=days), datetime.min.time(), UTC
+                    ),
                     format="skops",
                     sha256="0" * 64,
                     payload=b"x",

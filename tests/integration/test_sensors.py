@@ -10,7 +10,10 @@ import pytest
 
 from bakery_orchestration.automation.backfills import requested_partitions
 from bakery_orchestration.automation.late_sales import late_sales_sensor
-from bakery_orchestration.automation.tenant_partitions import partition_changes, tenant_partitions_sensor
+from bakery_orchestration.automation.tenant_partitions import (
+    partition_changes,
+    tenant_partitions_sensor,
+)
 from bakery_orchestration.definitions import build_definitions
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.sales.resources import LocalFilesSalesSource
@@ -55,7 +58,7 @@ def resources(database, landing):
 
 @pytest.fixture
 def evaluate(instance, resources):
-    defs = build_definitions(resources={**local_resources(resources['database'].url), **resources})
+    defs = build_definitions(resources={**local_resources(resources["database"].url), **resources})
 
     def run(sensor, cursor=None):
         context = dg.build_sensor_context(
