@@ -11,6 +11,7 @@ import sqlalchemy.exc
 
 from bakery_orchestration.cli.db import db
 from bakery_orchestration.cli.demo import demo
+from bakery_orchestration.cli.planning import planning
 from bakery_orchestration.cli.runs import runs
 from bakery_orchestration.cli.tenants import tenants
 from bakery_orchestration.errors import BakeryError
@@ -51,5 +52,6 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 cli.add_command(db)
 cli.add_command(demo)
+cli.add_command(planning)
 cli.add_command(runs)
 cli.add_command(tenants)
