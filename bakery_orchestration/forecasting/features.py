@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 MAX_HORIZON = 7
+SCALE_WINDOW = 28  # days of the level that scales a product's features and target
 YEAR = 364  # 52 weeks: keeps the weekday aligned
 FEATURE_NAMES = (
     "horizon", "weekday", "doy_sin", "doy_cos", "holiday", "holiday_near", "log_scale",
     "lag7", "lag14", "lag21", "lag28", "same_weekday_mean", "same_weekday_median",
-    "mean7", "mean14", "mean56", "mean112", "last", "cv28", "zero_share28",
+    "mean7", "mean14", "mean28", "mean56", "mean112", "last", "cv28", "zero_share28",
     "mean3", "yoy", "shop_trend7", "shop_trend56", "shop_yoy",
 )  # fmt: skip
 
@@ -125,7 +126,8 @@ def origin_stats(values: np.ndarray) -> OriginStats:
     """Rolling statistics known at each origin (index = origin day)."""
     mean28 = _rolling(values, 28, "mean")
     mean56 = _rolling(values, 56, "mean")
-    scale = np.where(np.isnan(mean28), mean56, mean28)
+    recent = _rolling(values, SCALE_WINDOW, "mean")
+    scale = np.where(np.isnan(recent), mean56, recent)
     scale = np.maximum(np.nan_to_num(scale, nan=0.0), 0.1)
     zeros = _rolling(
         (values == 0).astype(float) + np.where(np.isnan(values), np.nan, 0.0), 28, "mean"
@@ -137,6 +139,7 @@ def origin_stats(values: np.ndarray) -> OriginStats:
         "mean3": _rolling(values, 3, "mean") / scale,
         "mean7": _rolling(values, 7, "mean") / scale,
         "mean14": _rolling(values, 14, "mean") / scale,
+        "mean28": mean28 / scale,
         "mean56": mean56 / scale,
         "mean112": _rolling(values, 112, "mean") / scale,
         "last": _lag(values, 1) / scale,

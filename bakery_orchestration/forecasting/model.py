@@ -209,19 +209,32 @@ class DemandModel:
         cal = self.calendar
         holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
         rows = ft.build_rows(values, days, holiday, np.array([n_days]))
-        modelled = (~np.isnan(matrix.values)).sum(axis=0) >= self.config.min_history_days
-        p50 = (_predict_members(self.members, rows.features) * rows.scale).reshape(
-            ft.MAX_HORIZON, n_prod
-        )
+        mean = _predict_members(self.members, rows.features) * rows.scale
+        quantiles = self.calibration.quantiles(mean.reshape(ft.MAX_HORIZON, n_prod))
         naive = np.vstack(
             [seasonal_naive(values, n_days, n_days + h) for h in range(ft.MAX_HORIZON)]
         )
-        p50 = np.where(modelled[None, :], p50, np.nan_to_num(naive, nan=0.0))[:horizon]
+        naive_quantiles = _around(np.nan_to_num(naive, nan=0.0), quantiles)
+        modelled = (~np.isnan(matrix.values)).sum(axis=0) >= self.config.min_history_days
+        p10, p50, p90 = (
+            np.where(modelled[None, :], q, nq)[:horizon]
+            for q, nq in zip(quantiles, naive_quantiles, strict=True)
+        )
         method = np.where(modelled, "model", "seasonal_naive")[None, :].repeat(horizon, axis=0)
         closed = days[n_days : n_days + horizon].weekday.isin(cal.closed_weekdays)
-        p50[closed] = 0.0
+        for q in (p10, p50, p90):
+            q[closed] = 0.0
         method[closed] = "closed"
-        return _frame(matrix.products, origin, horizon, p50, method, self.calibration)
+        return _frame(matrix.products, origin, (p10, p50, p90), method)
+
+
+def _around(
+    center: np.ndarray, quantiles: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An interval around ``center`` as wide, relatively, as the model's own."""
+    _, mid, _ = quantiles
+    ratio = np.divide(center, mid, out=np.ones_like(mid), where=mid > 0)
+    return quantiles[0] * ratio, center, quantiles[2] * ratio
 
 
 def _recent(matrix: ft.SalesMatrix, products: Sequence[str]) -> ft.SalesMatrix:
@@ -238,16 +251,13 @@ def _recent(matrix: ft.SalesMatrix, products: Sequence[str]) -> ft.SalesMatrix:
 def _frame(
     products: Sequence[str],
     origin: date,
-    horizon: int,
-    p50: np.ndarray,
+    quantiles: tuple[np.ndarray, np.ndarray, np.ndarray],
     method: np.ndarray | str,
-    calibration: IntervalCalibration | None = None,
 ) -> pd.DataFrame:
-    """Long output frame from (horizon x product) arrays."""
-    p50 = np.maximum(p50, 0.0)
-    p10, p90 = calibration.interval(p50) if calibration else (p50, p50)
+    """Long output frame from (horizon x product) arrays of P10, P50, P90."""
+    p10, p50, p90 = (np.maximum(q, 0.0) for q in quantiles)
+    horizon, n_prod = p50.shape
     days = pd.date_range(pd.Timestamp(origin), periods=horizon, freq="D")
-    n_prod = len(products)
     frame = pd.DataFrame(
         {
             "product": np.tile(np.asarray(products, dtype=object), horizon),

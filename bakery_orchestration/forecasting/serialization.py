@@ -22,6 +22,7 @@ MAGIC = b"BKDM\x00\x01\x00\x00"
 FORMAT_VERSION = 1
 NODE_FIELDS = ("feature", "threshold", "missing_left", "left", "right", "value", "roots")
 NODE_DTYPES = ("i4", "f8", "b1", "i4", "i4", "f8", "i4")
+CALIB_FIELDS = ("edges", "lower", "middle", "upper")
 
 
 class ModelFormatError(ValueError):
@@ -35,7 +36,7 @@ def digest(data: bytes) -> str:
 
 def dump_parts(header: dict, members: list[TreeEnsemble], calib: IntervalCalibration) -> bytes:
     """Serialize the JSON-able ``header`` plus trees and calibration."""
-    arrays = {"calib_edges": calib.edges, "calib_lower": calib.lower, "calib_upper": calib.upper}
+    arrays = {f"calib_{n}": getattr(calib, n) for n in CALIB_FIELDS}
     header = {**header, "format_version": FORMAT_VERSION, "members": []}
     for i, member in enumerate(members):
         for name in NODE_FIELDS:
@@ -66,9 +67,7 @@ def load_parts(data: bytes) -> tuple[dict, list[TreeEnsemble], IntervalCalibrati
     if header.get("format_version") != FORMAT_VERSION:
         raise ModelFormatError(f"unsupported model format {header.get('format_version')}")
     members = [_member(arrays, i, meta) for i, meta in enumerate(header["members"])]
-    calib = IntervalCalibration(
-        *(_checked(arrays, f"calib_{n}", "f8") for n in ("edges", "lower", "upper"))
-    )
+    calib = IntervalCalibration(*(_checked(arrays, f"calib_{n}", "f8") for n in CALIB_FIELDS))
     return header, members, calib
 
 

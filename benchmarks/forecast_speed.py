@@ -1,0 +1,45 @@
+"""Speed of the demand model on synthetic data: one tenant, 150 products, two years of history.
+
+Run: .venv/bin/python benchmarks/forecast_speed.py [--products 150] [--days 730] [--repeat 5]
+Targets (issue 7): a fit with all quantiles < 5 s; a prediction for one origin < 0.2 s.
+"""
+
+import statistics
+import time
+from datetime import timedelta
+
+import click
+
+from bakery_orchestration.forecasting.model import DemandModel, TenantCalendar
+from bakery_orchestration.forecasting.synthetic import synthetic_sales
+
+
+def _timed(fn, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+@click.command()
+@click.option("--products", default=150, show_default=True)
+@click.option("--days", default=730, show_default=True)
+@click.option("--repeat", default=5, show_default=True, help="Predictions timed (median).")
+def main(products: int, days: int, repeat: int) -> None:
+    """Time DemandModel.fit and DemandModel.predict and print the figures."""
+    sales = synthetic_sales(products=products, days=days, closed_weekdays=(2,))
+    as_of = (sales["date"].max() + timedelta(days=1)).date()
+    calendar = TenantCalendar(country="FR", closed_weekdays=(2,))
+    fit_s, model = _timed(lambda: DemandModel.fit(sales, as_of=as_of, calendar=calendar), 1)
+    model.predict(sales, origin=as_of)  # warm caches (holiday calendar)
+    predict_s, forecast = _timed(lambda: model.predict(sales, origin=as_of), repeat)
+    click.echo(f"history: {products} products x {days} days, {len(sales)} sales rows")
+    click.echo(f"fit (all quantiles, {len(model.members)} members): {fit_s:.2f} s   target < 5 s")
+    click.echo(f"predict one origin ({len(forecast)} rows): {predict_s:.3f} s   target < 0.2 s")
+    click.echo(f"serialized model: {len(model.to_bytes()) / 1024:.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()
