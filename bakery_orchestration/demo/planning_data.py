@@ -64,7 +64,7 @@ SUPPLIERS = [
     ("epicerie", "Epicerie Fine Roux", "almonds", 3, 2, 1, "wed", 12.00),
 ]
 
-CAPACITY_PER_SCALE = {"weekday": 1000.0, "weekend": 1150.0}
+CAPACITY_PER_SCALE = {"weekday": 1200.0, "weekend": 1300.0}
 
 
 def daily_usage(bakery: DemoBakery) -> dict[str, float]:

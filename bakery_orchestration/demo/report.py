@@ -22,7 +22,39 @@ def tenant_report(conn: sa.Connection, tenant_id, day: date) -> dict:
             validation.c.tenant_id == tenant_id, validation.c.partition_date == day
         )
     ).first()
-    return {"products": products, "lines": lines, "validation": accuracy}
+    return {
+        "products": products,
+        "lines": lines,
+        "validation": accuracy,
+        "planning": _planning(conn, tenant_id, day),
+    }
+
+
+def _planning(conn: sa.Connection, tenant_id, day: date) -> dict:
+    plans, orders = schema.production_plans, schema.purchase_orders
+    key = {"tenant_id": tenant_id, "partition_date": day}
+    units, batches = conn.execute(
+        sa.select(sa.func.sum(plans.c.quantity), sa.func.sum(plans.c.batches)).where(
+            *(plans.c[k] == v for k, v in key.items())
+        )
+    ).one()
+    due = list(
+        conn.execute(
+            sa.select(orders.c.order_date <= day).where(*(orders.c[k] == v for k, v in key.items()))
+        ).scalars()
+    )
+    delivery = conn.execute(
+        sa.select(schema.daily_summaries.c.delivery_status).where(
+            *(schema.daily_summaries.c[k] == v for k, v in key.items())
+        )
+    ).scalar()
+    return {
+        "units": units or 0,
+        "batches": batches or 0,
+        "orders": len(due),
+        "due": sum(bool(d) for d in due),
+        "summary": delivery or "n/a",
+    }
 
 
 def print_report(url: str, runs, day: date, echo: Callable[[str], None]) -> None:
@@ -45,8 +77,15 @@ def _line(run, report: dict) -> str:
     head += f" ({report['lines']} lines)"
     validation = report["validation"]
     if validation is None or validation.accuracy is None:
-        return head + ", yesterday's accuracy: n/a"
-    return (
-        head + f", yesterday's accuracy {validation.accuracy:.1f}% "
-        f"(MAPE {validation.mape:.1f}%, coverage {validation.coverage:.0f}%)"
+        head += ", yesterday's accuracy: n/a"
+    else:
+        head += (
+            f", yesterday's accuracy {validation.accuracy:.1f}% "
+            f"(MAPE {validation.mape:.1f}%, coverage {validation.coverage:.0f}%)"
+        )
+    plan = report["planning"]
+    return head + (
+        f"\n  {'':<23} bake {plan['units']} units in {plan['batches']} batches, "
+        f"{plan['orders']} purchase orders ({plan['due']} to place today), "
+        f"summary {plan['summary']}"
     )
