@@ -1,0 +1,113 @@
+"""End to end: the real ``dagster-daemon`` picks up a corrected sales file for a past day through
+``late_sales_sensor``, runs ONE asset backfill, and the day's validation is rescored.
+
+Setup runs ``bakery-orch demo`` for one bakery on a fixed past date D (history, a model, the
+cycles of D-1 and D), then rewrites the landed sales of D-1 (doubling every quantity) before the
+daemon starts. The sensor's first tick sees the landed files of D-2 and D-1, i.e. partitions D-1
+and D, and backfills daily_sales, forecast_validation and their dependents there.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from dagster._core.execution.backfill import BulkActionStatus
+
+PROJECT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+DAY = "2026-11-20"
+SALES_DAY = "2026-11-19"
+TENANT = "demo-bakery-1"
+TIMEOUT_SECONDS = 420
+
+
+def _env(home: Path) -> dict:
+    madrid_hour = datetime.now(ZoneInfo("Europe/Madrid")).hour
+    return {
+        **os.environ,
+        "BAKERY_HOME": str(home),
+        "DAGSTER_HOME": str(home / "dagster_home"),
+        # keep the daily schedule from starting today's cycle during the test
+        "BAKERY_DAILY_CYCLE_HOUR": str((madrid_hour + 12) % 24),
+    }
+
+
+def _validation(home: Path) -> tuple[float, float]:
+    engine = sa.create_engine(f"sqlite:///{home / 'orchestration.db'}")
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT v.mape, v.forecast_lines FROM validation_runs v JOIN tenants t "
+                "ON t.id = v.tenant_id WHERE t.slug = :slug AND v.partition_date = :day"
+            ),
+            {"slug": TENANT, "day": DAY},
+        ).one()
+    engine.dispose()
+    return row[0], row[1]
+
+
+def _double_quantities(path: Path) -> None:
+    lines = path.read_text().splitlines()
+    doubled = [lines[0]]
+    for line in lines[1:]:
+        day, product, quantity = line.split(",")
+        doubled.append(f"{day},{product},{float(quantity) * 2 + 1:g}")
+    path.write_text("\n".join(doubled) + "\n")
+
+
+@pytest.mark.slow
+def test_late_sales_file_is_backfilled_by_the_daemon(tmp_path):
+    env = _env(tmp_path)
+    Path(env["DAGSTER_HOME"]).mkdir()
+    (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text((PROJECT / "dagster.yaml").read_text())
+    subprocess.run(
+        [str(BIN / "bakery-orch"), "demo", "--tenants", "1", "--date", DAY],
+        env=env,
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    before, _ = _validation(tmp_path)
+    _double_quantities(tmp_path / "landing" / TENANT / f"{SALES_DAY}.csv")
+
+    log = (tmp_path / "daemon.log").open("w")
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-m", "bakery_orchestration.definitions"],
+        env=env,
+        cwd=PROJECT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        backfill = _wait_for_backfill(Path(env["DAGSTER_HOME"]), daemon)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=60)
+        log.close()
+    assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS, backfill
+    assert backfill.tags["bakery/triggered_by"] == "sensor:late_sales_sensor"
+    after, lines = _validation(tmp_path)
+    assert lines > 0 and after != before
+
+
+def _wait_for_backfill(dagster_home: Path, daemon: subprocess.Popen):
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    try:
+        while time.monotonic() < deadline:
+            assert daemon.poll() is None, "dagster-daemon exited"
+            backfills = instance.get_backfills()
+            if backfills and backfills[0].status != BulkActionStatus.REQUESTED:
+                return backfills[0]
+            time.sleep(3)
+    finally:
+        instance.dispose()
+    pytest.fail(f"no finished backfill within {TIMEOUT_SECONDS}s: {instance.get_backfills()}")
