@@ -33,6 +33,8 @@ from tests.postgres import require_postgres
 SUNDAY, MONDAY = date(2026, 3, 1), date(2026, 3, 2)
 OPEN_TENANT, MONDAY_CLOSED_TENANT = "demo-bakery-1", "demo-bakery-2"
 HISTORY_DAYS = 21
+# One worker runs the whole module, so the module-scoped graph is built once per dialect.
+pytestmark = pytest.mark.xdist_group("planning_assets")
 PLANNING_ASSETS = ["production_plan", "inventory_projection", "procurement_needs", "daily_summary"]
 # The steps these tests depend on; other assets of the job (insights...) have their own tests.
 DAILY_GRAPH = ["daily_sales", "demand_forecast", "forecast_validation", *PLANNING_ASSETS]
