@@ -3,7 +3,8 @@ against a real Dagster instance, a migrated SQLite database and landed sales fil
 
 import os
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
@@ -138,11 +139,12 @@ def test_late_sales_become_one_backfill_of_the_past_partitions(instance, evaluat
 
 def test_todays_partition_is_rerun_only_once_loaded(instance, evaluate, landing):
     instance.add_dynamic_partitions("tenant", ["bakery-a"])
-    yesterday = date.today() - timedelta(days=1)  # Madrid and UTC agree except near midnight
+    today = datetime.now(ZoneInfo("Europe/Madrid")).date()  # bakery-a's local day
+    yesterday = today - timedelta(days=1)
     land(landing, "bakery-a", yesterday)
     result = evaluate(late_sales_sensor)
     assert not result.run_requests
-    today_key = f"{date.today().isoformat()}|bakery-a"
+    today_key = f"{today.isoformat()}|bakery-a"
     instance.report_runless_asset_event(
         dg.AssetMaterialization(asset_key=DAILY_SALES, partition=today_key)
     )
