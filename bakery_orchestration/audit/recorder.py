@@ -21,6 +21,7 @@ from dagster import DagsterEventType
 from bakery_orchestration.audit import policy, writer
 from bakery_orchestration.audit.performance import performance_metrics
 from bakery_orchestration.partitions import split_key
+from bakery_orchestration.storage.tables import ASSET_STORAGE
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import get_tenant
 
@@ -149,8 +150,10 @@ def _retries_of(instance: dg.DagsterInstance, run_id: str, step_key: str) -> int
 
 
 def planned_steps(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[str]:
+    """The run's audited steps: the persisted assets it was to materialize (asset checks that
+    run as separate steps are not steps of the bakery's saga)."""
     snapshot = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
-    return sorted(snapshot.step_keys_to_execute)
+    return sorted(key for key in snapshot.step_keys_to_execute if key in ASSET_STORAGE)
 
 
 def finalize_run(
@@ -203,6 +206,10 @@ def _failed_steps(instance: dg.DagsterInstance, run_id: str) -> list[dict]:
         entry = r.event_log_entry
         data = entry.dagster_event.step_failure_data if entry.dagster_event else None
         error = data.error if data else None
+        while (
+            error is not None and error.cause is not None and error.cls_name.startswith("Dagster")
+        ):
+            error = error.cause  # the user's exception, not Dagster's wrapper around it
         failures.append(
             {
                 "step": entry.step_key,
@@ -219,9 +226,14 @@ def _record_unlogged_failures(conn, instance, key, run, failures: list[dict]) ->
     (a killed worker, later marked failed by run monitoring)."""
     logged = writer.step_statuses(conn, key)
     failed = {f["step"] for f in failures}
+    succeeded = {
+        r.event_log_entry.step_key
+        for r in _step_events(instance, run.run_id, DagsterEventType.STEP_SUCCESS)
+    }
     for r in _step_events(instance, run.run_id, DagsterEventType.STEP_START):
         step = r.event_log_entry.step_key
-        if logged.get(step) is None and step not in failed:
+        audited = step in ASSET_STORAGE and step not in succeeded
+        if audited and logged.get(step) is None and step not in failed:
             failed.add(step)
             failures.append(
                 {
@@ -232,7 +244,7 @@ def _record_unlogged_failures(conn, instance, key, run, failures: list[dict]) ->
                 }
             )
     for failure in failures:
-        if logged.get(failure["step"]) is None:
+        if failure["step"] in ASSET_STORAGE and logged.get(failure["step"]) is None:
             writer.record_step(
                 conn,
                 key,

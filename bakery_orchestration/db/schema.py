@@ -13,6 +13,7 @@ from bakery_orchestration.db.daily import (
     validation_product_metrics,
     validation_runs,
 )
+from bakery_orchestration.db.insights import insights
 from bakery_orchestration.db.metadata import metadata
 from bakery_orchestration.db.planning import (
     daily_summaries,
@@ -40,6 +41,7 @@ __all__ = [
     "ingredient_stock",
     "ingredients",
     "inventory_projections",
+    "insights",
     "metadata",
     "orchestration_runs",
     "orchestration_step_logs",

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
+from bakery_orchestration.audit.recorder import audit_failure_hook
+from bakery_orchestration.audit.writer import output_id
 from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
 from bakery_orchestration.db.schema import validation_runs
 from bakery_orchestration.names import IO_MANAGER_KEY, PLANNING_GROUP, REPORTING_GROUP
@@ -28,6 +30,7 @@ ACCURACY_FIELDS = ("validated_date", "scored_lines", "accuracy", "mape", "wape",
     io_manager_key=IO_MANAGER_KEY,
     kinds={"python", "sql"},
     code_version="1",
+    hooks={audit_failure_hook},
     check_specs=[
         checks.spec(checks.PLAN_CHECK, "production_plan", "Whole batches, within oven capacity."),
         checks.spec(checks.CLOSED_CHECK, "production_plan", "Nothing is baked on a closed day."),
@@ -50,7 +53,11 @@ def production_plan(
             f"{slug} {day}: no product master data for {', '.join(plan.unplanned_products)}; "
             "not planned (`bakery-orch tenants load-products`)"
         )
-    yield dg.Output(PartitionTables(plan.rows), metadata=_plan_metadata(plan))
+    audit = {
+        "counters": {"production_batches_created": int(plan.rows["batches"].sum())},
+        "run_values": {"production_schedule_id": output_id("production_plans", tenant.id, day)},
+    }
+    yield dg.Output(PartitionTables(plan.rows, audit=audit), metadata=_plan_metadata(plan))
     yield checks.check_result(checks.PLAN_CHECK, checks.plan_problems(plan.rows, capacity))
     yield checks.check_result(
         checks.CLOSED_CHECK, checks.closed_day_problems(plan.rows, plan.closed)
@@ -82,6 +89,7 @@ def _plan_metadata(plan: daily.DayPlan) -> dict:
     io_manager_key=IO_MANAGER_KEY,
     kinds={"python", "sql"},
     code_version="1",
+    hooks={audit_failure_hook},
 )
 def inventory_projection(
     context: dg.AssetExecutionContext,
@@ -122,6 +130,7 @@ def inventory_projection(
     io_manager_key=IO_MANAGER_KEY,
     kinds={"python", "sql"},
     code_version="1",
+    hooks={audit_failure_hook},
     check_specs=[
         checks.spec(
             checks.ORDER_CHECK, "procurement_needs", "Order lines meet MOQ and whole packs."
@@ -141,8 +150,15 @@ def procurement_needs(
     result = daily.procure_day(inventory_projection, suppliers, day, tenant_id)
     proposals = result.proposals
     companions = {"purchase_orders": result.orders, "purchase_order_lines": result.lines}
+    audit = {
+        "counters": {
+            "procurement_plans_created": len(proposals),
+            "purchase_orders_created": len(result.purchase_orders),
+        },
+        "run_values": {"procurement_plan_id": output_id("procurement_proposals", tenant_id, day)},
+    }
     yield dg.Output(
-        PartitionTables(proposals, companions),
+        PartitionTables(proposals, companions, audit=audit),
         metadata={
             "procurement_plans": len(proposals),
             "purchase_orders": len(result.purchase_orders),
@@ -164,6 +180,7 @@ def procurement_needs(
     io_manager_key=IO_MANAGER_KEY,
     kinds={"python", "sql"},
     code_version="1",
+    hooks={audit_failure_hook},
     deps=[forecast_validation],
     retry_policy=SERVICE_RETRY_POLICY,
 )
@@ -171,6 +188,7 @@ def daily_summary(
     context: dg.AssetExecutionContext,
     production_plan: pd.DataFrame,
     procurement_needs: pd.DataFrame,
+    insights: pd.DataFrame,
     database: OrchestrationDatabase,
     notifier: WebhookNotifier,
 ) -> dg.Output[PartitionTables]:
@@ -183,16 +201,26 @@ def daily_summary(
     summary = build_daily_summary(
         day, daily.plan_frame(production_plan), daily.proposals_frame(procurement_needs), accuracy
     )
-    payload = {"tenant": slug, **summary}
+    payload = {"tenant": slug, **summary, "insights": list(insights["message"])}
     delivery = _deliver(context, notifier, tenant.webhook_url, payload)
     row = pd.DataFrame([{"payload": payload, **delivery}])
+    sent = delivery["delivery_status"] == "sent"
     metadata = {k: v for k, v in delivery.items() if v is not None and k != "delivered_at"}
     metadata.update(
         units=summary["bake_totals"]["units"],
         orders_today=len(summary["orders"]["today"]),
         orders_later=len(summary["orders"]["later"]),
     )
-    return dg.Output(PartitionTables(row), metadata=metadata)
+    audit = {
+        "status": "failed" if delivery["delivery_status"] == "failed" else "success",
+        "error": delivery.get("delivery_error") if not sent else None,
+        "counters": {
+            "notifications_sent": int(sent),
+            "ai_insights_posted": len(insights) if sent else 0,
+        },
+        "details": {"delivery_status": delivery["delivery_status"]},
+    }
+    return dg.Output(PartitionTables(row, audit=audit), metadata=metadata)
 
 
 def _accuracy(runs: pd.DataFrame) -> dict | None:

@@ -67,5 +67,13 @@ def read_partition(
         table.c.tenant_id == tenant_id, table.c.partition_date == partition_date
     )
     rows = conn.execute(query).mappings().all()
-    columns = [c.name for c in table.columns if c.name not in ("tenant_id", "partition_date")]
-    return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
+    columns = [c for c in table.columns if c.name not in ("tenant_id", "partition_date")]
+    frame = pd.DataFrame(
+        [{c.name: r[c.name] for c in columns} for r in rows], columns=[c.name for c in columns]
+    )
+    for column in columns:  # NULLs would otherwise leave numeric columns as object dtype
+        if isinstance(column.type, sa.Float | sa.Integer) and not isinstance(
+            column.type, sa.Boolean
+        ):
+            frame[column.name] = pd.to_numeric(frame[column.name])
+    return frame

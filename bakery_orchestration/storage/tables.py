@@ -32,4 +32,5 @@ ASSET_STORAGE = {
         },
     ),
     "daily_summary": AssetStorage(schema.daily_summaries),
+    "insights": AssetStorage(schema.insights),
 }

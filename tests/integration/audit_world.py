@@ -1,0 +1,84 @@
+"""A prepared orchestration database and Dagster instance for audit scenarios: demo tenants with
+two years of history, landing files for the last days, and the real daily job."""
+
+import sys
+from dataclasses import dataclass
+from datetime import date
+
+import dagster as dg
+import sqlalchemy as sa
+
+from bakery_orchestration.audit.recorder import finalize_run
+from bakery_orchestration.db.engine import create_db_engine
+from bakery_orchestration.db.migrate import ensure_schema
+from bakery_orchestration.db.schema import orchestration_runs
+from bakery_orchestration.definitions import build_definitions
+from bakery_orchestration.demo.run import prepare_tenants
+from bakery_orchestration.partitions import partition_key
+from bakery_orchestration.resources import local_resources
+from bakery_orchestration.storage.database import OrchestrationDatabase
+
+DAY = date(2026, 3, 16)
+
+
+@dataclass
+class AuditWorld:
+    url: str
+    engine: sa.Engine
+    instance: dg.DagsterInstance
+    defs: dg.Definitions
+    tenants: list
+
+    @property
+    def database(self) -> OrchestrationDatabase:
+        return OrchestrationDatabase(url=self.url)
+
+    @property
+    def job(self) -> dg.JobDefinition:
+        return self.defs.resolve_job_def("daily_cycle_job")
+
+    def run(self, tenant: str, day: date, **kwargs) -> dg.ExecuteInProcessResult:
+        result = self.job.execute_in_process(
+            partition_key=partition_key(tenant, day),
+            instance=self.instance,
+            raise_on_error=False,
+            **kwargs,
+        )
+        finalize_run(self.instance, self.database, result.run_id)
+        return result
+
+    def rows(self, *where) -> list[dict]:
+        with self.engine.connect() as conn:
+            query = sa.select(orchestration_runs).where(*where).order_by(orchestration_runs.c.id)
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def row_of(self, run_id: str) -> dict:
+        rows = [r for r in self.rows() if r["run_metadata"]["dagster_run_id"] == run_id]
+        assert len(rows) == 1, f"expected one audit row for run {run_id}, got {len(rows)}"
+        return rows[0]
+
+
+def build_world(url: str, instance: dg.DagsterInstance, tenants: int = 1) -> AuditWorld:
+    ensure_schema(url)
+    engine = create_db_engine(url)
+    registered = prepare_tenants(engine, tenants, DAY)
+    instance.add_dynamic_partitions("tenant", [t.slug for t in registered])
+    return AuditWorld(url, engine, instance, build_definitions(local_resources(url)), registered)
+
+
+KILLABLE_RUN = """
+import sys
+import dagster as dg
+from bakery_orchestration.definitions import build_definitions
+from bakery_orchestration.partitions import partition_key
+from bakery_orchestration.resources import local_resources
+
+url, home, tenant, day, run_id = sys.argv[1:]
+instance = dg.DagsterInstance.from_config(home)
+job = build_definitions(local_resources(url)).resolve_job_def("daily_cycle_job")
+job.execute_in_process(partition_key=partition_key(tenant, day), instance=instance, run_id=run_id)
+"""
+
+
+def killable_command(url: str, home: str, tenant: str, day: date, run_id: str) -> list[str]:
+    return [sys.executable, "-c", KILLABLE_RUN, url, home, tenant, day.isoformat(), run_id]
