@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-N_GROUPS = 4
-MIN_GROUP = 20
+EDGES = np.array([1.0, 3.0, 10.0, 30.0, 100.0])  # forecast sizes (units) that bound the groups
+MIN_GROUP = 30
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class IntervalCalibration:
         return mean * self.lower[group], mean * self.middle[group], mean * self.upper[group]
 
 
-FIXED_BAND = IntervalCalibration(np.array([]), np.array([0.6]), np.array([1.0]), np.array([1.5]))
+FIXED_BAND = IntervalCalibration(np.array([]), np.array([0.5]), np.array([1.0]), np.array([1.6]))
 
 
 def calibrate(
@@ -38,15 +38,23 @@ def calibrate(
     """Fit the ratio quantiles on held-out pairs; a fixed band when there are too few."""
     ok = forecast > 0
     actual, forecast = actual[ok], forecast[ok]
-    if actual.size < MIN_GROUP * N_GROUPS:
+    if actual.size < MIN_GROUP:
         return FIXED_BAND
-    edges = np.quantile(forecast, np.linspace(0, 1, N_GROUPS + 1)[1:-1])
-    group = np.searchsorted(edges, forecast, side="right")
+    group = np.searchsorted(EDGES, forecast, side="right")
     ratio = actual / forecast
-    members = [ratio[group == g] if (group == g).sum() >= MIN_GROUP else ratio
-               for g in range(N_GROUPS)]  # fmt: skip
-    q = np.array([np.quantile(m, [low, 0.5, high]) for m in members])
-    middle = q[:, 1]
-    return IntervalCalibration(
-        edges, np.minimum(q[:, 0], middle), middle, np.maximum(q[:, 2], middle)
+    n_groups = len(EDGES) + 1
+    pooled = np.quantile(ratio, [low, 0.5, high])
+    q = np.array(
+        [
+            np.quantile(ratio[group == g], [low, 0.5, high])
+            if (group == g).sum() >= MIN_GROUP
+            else pooled
+            for g in range(n_groups)
+        ]
     )
+    # Spread only: dividing by the median ratio drops the held-out period's own bias, which
+    # is seasonal (a rising month seen before a falling one) and would shift every forecast.
+    centre = np.clip(q[:, 1], 0.5, 2.0)  # a zero median (sporadic sellers) says no bias
+    lower = np.minimum(q[:, 0] / centre, 1.0)
+    upper = np.maximum(q[:, 2] / centre, 1.0)
+    return IntervalCalibration(EDGES.copy(), lower, np.ones(n_groups), upper)

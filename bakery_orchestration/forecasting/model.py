@@ -5,6 +5,7 @@ P10/P50/P90 per product and day, falls back to seasonal naive for products with 
 history and forecasts 0 on the tenant's closed weekdays.
 """
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,7 +38,8 @@ class TenantCalendar:
 class ModelConfig:
     """Hyper-parameters of the demand model."""
 
-    seeds: tuple[int, ...] = (0, 1)
+    losses: tuple[str, ...] = ("poisson",)
+    seeds: tuple[int, ...] = (0,)
     max_iter: int = 250
     learning_rate: float = 0.05
     max_leaf_nodes: int = 31
@@ -66,15 +68,16 @@ def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> li
     age = data.target_day[rows].max() - data.target_day[rows]
     weight = data.scale[rows] * 0.5 ** (age / config.half_life_days)
     members = []
-    for seed in config.seeds:
+    for loss, seed in itertools.product(config.losses, config.seeds):
         est = HistGradientBoostingRegressor(
-            loss="poisson",
+            loss=loss,
             learning_rate=config.learning_rate,
             max_iter=config.max_iter,
             max_leaf_nodes=config.max_leaf_nodes,
             min_samples_leaf=config.min_samples_leaf,
             l2_regularization=config.l2_regularization,
             max_features=0.8 if len(config.seeds) > 1 else 1.0,
+            quantile=0.5 if loss == "quantile" else None,
             early_stopping=False,
             random_state=seed,
         )
