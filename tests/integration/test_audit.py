@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pytest
@@ -236,19 +236,42 @@ def test_query_patterns_find_the_runs(world, clean_runs):
     assert active == []
 
 
+def _production_like_history(conn, tenants: int = 50, per_tenant: int = 200) -> uuid.UUID:
+    """Many tenants, a year of mostly completed runs, a few running and failed ones."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    ids = [uuid.uuid4() for _ in range(tenants)]
+    statuses = ["completed"] * 90 + ["failed"] * 6 + ["partial_success"] * 3 + ["running"]
+    rows = [
+        {
+            "run_number": f"ORCH-HIST-{t}-{i}",
+            "tenant_id": tenant_id,
+            "status": statuses[(t * 7 + i) % len(statuses)],
+            "started_at": start + timedelta(days=i, minutes=t),
+            "retry_count": i % 5,
+            "fulfillment_rate": 90,
+        }
+        for t, tenant_id in enumerate(ids)
+        for i in range(per_tenant)
+    ]
+    conn.execute(sa.insert(orchestration_runs), rows)
+    conn.execute(sa.text("ANALYZE orchestration_runs"))
+    return ids[0]
+
+
 @pytest.mark.postgres
 def test_each_query_uses_its_documented_index(world):
     if world.engine.dialect.name != "postgresql":
         pytest.skip("EXPLAIN plans are checked on PostgreSQL")
-    now = orchestration_runs.c.started_at.type.python_type.now()
+    with world.engine.begin() as conn:
+        tenant = _production_like_history(conn)
+    day = datetime(2025, 3, 1, tzinfo=UTC)
     expectations = [
-        (queries.active_runs(uuid.uuid4()), {"tenant_status"}),
-        (queries.run_history(uuid.uuid4(), now, now), {"tenant_started"}),
-        (queries.performance_summary(uuid.uuid4(), now), {"tenant_started", "tenant_status"}),
+        (queries.active_runs(tenant), {"tenant_status"}),
+        (queries.run_history(tenant, day, day + timedelta(days=7)), {"tenant_started"}),
+        (queries.performance_summary(tenant, day), {"tenant_started", "tenant_status"}),
         (queries.failed_runs(), {"status", "status_started"}),
     ]
     with world.engine.connect() as conn:
-        conn.execute(sa.text("SET enable_seqscan = off"))
         for query, indexes in expectations:
             compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
             plan = "\n".join(conn.execute(sa.text(f"EXPLAIN {compiled}")).scalars())
