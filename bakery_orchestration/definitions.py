@@ -6,6 +6,7 @@ import dagster as dg
 from bakery_orchestration.audit.sensors import audit_reconciliation_sensor, audit_run_sensors
 from bakery_orchestration.automation.schedules import build_schedules
 from bakery_orchestration.automation.sensors import build_sensors
+from bakery_orchestration.execution import executor_for
 from bakery_orchestration.forecasting import assets as forecasting_assets
 from bakery_orchestration.insights import assets as insights_assets
 from bakery_orchestration.jobs import daily_cycle_job, retrain_model_job
@@ -25,13 +26,15 @@ ASSET_MODULES = [
 
 
 def build_definitions(resources: dict | None = None) -> dg.Definitions:
+    env = environment()
     return dg.Definitions(
         assets=dg.load_assets_from_modules(ASSET_MODULES),
         asset_checks=dg.load_asset_checks_from_modules([validation_checks]),
         jobs=[daily_cycle_job, retrain_model_job],
         schedules=build_schedules(),
         sensors=[*build_sensors(), *audit_run_sensors, audit_reconciliation_sensor],
-        resources=resources if resources is not None else resources_for(environment()),
+        resources=resources if resources is not None else resources_for(env),
+        executor=executor_for(env),
     )
 
 
