@@ -1,5 +1,6 @@
 """``bakery-orch demo``: set up generated bakeries and run their daily cycle locally."""
 
+import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -26,9 +27,7 @@ def demo(ctx: click.Context, day: datetime | None, count: int) -> None:
     defs = build_definitions(local_resources(url))
     with (
         dagster_instance() as instance,
-        tqdm(
-            total=2 * count, desc="daily cycle", unit="run", file=click.get_text_stream("stderr")
-        ) as bar,
+        tqdm(total=2 * count, desc="daily cycle", unit="run", file=sys.stderr) as bar,
     ):
         runs = run_demo(
             defs, instance, url, day=the_day, count=count, on_run=lambda _run: bar.update()

@@ -13,6 +13,7 @@ from bakery_orchestration.cli.db import db
 from bakery_orchestration.cli.demo import demo
 from bakery_orchestration.cli.planning import planning
 from bakery_orchestration.cli.runs import runs
+from bakery_orchestration.cli.sales import import_sales_command
 from bakery_orchestration.cli.tenants import tenants
 from bakery_orchestration.errors import BakeryError
 
@@ -54,4 +55,5 @@ cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(planning)
 cli.add_command(runs)
+cli.add_command(import_sales_command)
 cli.add_command(tenants)
