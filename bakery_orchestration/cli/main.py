@@ -9,7 +9,9 @@ import sys
 import click
 import sqlalchemy.exc
 
+from bakery_orchestration.cli.backtest import backtest
 from bakery_orchestration.cli.db import db
+from bakery_orchestration.cli.deliveries import deliveries
 from bakery_orchestration.cli.demo import demo
 from bakery_orchestration.cli.planning import planning
 from bakery_orchestration.cli.runs import runs
@@ -52,6 +54,8 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 cli.add_command(db)
+cli.add_command(deliveries)
+cli.add_command(backtest)
 cli.add_command(demo)
 cli.add_command(planning)
 cli.add_command(runs)
