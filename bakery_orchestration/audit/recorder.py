@@ -21,8 +21,8 @@ from dagster import DagsterEventType
 from bakery_orchestration.audit import policy, writer
 from bakery_orchestration.audit.performance import performance_metrics
 from bakery_orchestration.partitions import split_key
-from bakery_orchestration.storage.tables import ASSET_STORAGE
 from bakery_orchestration.storage.database import OrchestrationDatabase
+from bakery_orchestration.storage.tables import ASSET_STORAGE
 from bakery_orchestration.tenants.registry import get_tenant
 
 MAX_STEP_RETRIES = 3

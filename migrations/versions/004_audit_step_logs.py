@@ -40,7 +40,6 @@ def upgrade() -> None:
         "ix_step_logs_tenant_date", "orchestration_step_logs", ["tenant_id", "partition_date"]
     )
 
-
     op.create_table(
         "insights",
         sa.Column(
