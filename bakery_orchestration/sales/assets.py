@@ -9,7 +9,11 @@ from bakery_orchestration.audit.recorder import audit_failure_hook
 from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
 from bakery_orchestration.names import IO_MANAGER_KEY, SALES_GROUP
 from bakery_orchestration.partitions import split_key, tenant_day_partitions
-from bakery_orchestration.sales.resources import SalesSource, SalesSourceError
+from bakery_orchestration.sales.resources import (
+    SalesSource,
+    SalesSourceError,
+    SalesSourceUnavailable,
+)
 from bakery_orchestration.sales.validation import ValidatedSales, validate_sales_rows
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
@@ -46,6 +50,8 @@ def daily_sales(
     known = set(load_products(database.engine, tenant_id)["product_id"]) or None
     try:
         raw = sales_source.fetch_daily_sales(tenant, sales_date)
+    except SalesSourceUnavailable:
+        raise  # the step's retry policy tries again; the audit records the failure
     except SalesSourceError as exc:
         context.log.error(str(exc))
         yield from _unreadable(str(exc))

@@ -22,6 +22,7 @@ from bakery_orchestration.sales.source_types import (
     RawSales,
     SalesChange,
     SalesSourceError,
+    SalesSourceUnavailable,
     rows_frame,
 )
 
@@ -109,7 +110,7 @@ class SalesServiceClient:
         try:
             response = send_with_retries(lambda: self._http.get(path, params=params), **self._retry)
         except RetriesExhausted as error:
-            raise SalesSourceError(
+            raise SalesSourceUnavailable(
                 f"sales service unavailable for {subject} after {error.attempts} attempts: "
                 f"last error: {error.last_error.reason}"
             ) from error

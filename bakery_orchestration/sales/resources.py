@@ -15,6 +15,7 @@ from bakery_orchestration.sales.source_types import (
     RawSales,
     SalesChange,
     SalesSourceError,
+    SalesSourceUnavailable,
 )
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "SalesChange",
     "SalesSource",
     "SalesSourceError",
+    "SalesSourceUnavailable",
 ]
 
 

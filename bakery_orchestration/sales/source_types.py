@@ -12,6 +12,11 @@ class SalesSourceError(Exception):
     """The sales source could not deliver a usable answer; the message is one line for operators."""
 
 
+class SalesSourceUnavailable(SalesSourceError):
+    """The source did not answer (network, timeouts, 5xx after every retry): worth retrying the
+    step later, unlike an answer that was unreadable."""
+
+
 @dataclass(frozen=True)
 class RawSales:
     """One tenant's sales for one day exactly as received; validation happens downstream.
