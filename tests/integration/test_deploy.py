@@ -1,0 +1,304 @@
+"""The production deployment without a cluster: deploy/dagster.yaml loads and, with its variables
+pointed at the local PostgreSQL server, stores runs and partitions there; the K8sRunLauncher built
+from it produces the expected Kubernetes Job for a run of this code location; the Helm values
+render the same instance; the image pins what .venv runs; the definitions load and validate in
+both environments, and only production with BAKERY_STEP_PODS=true runs steps in their own pods.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+from dagster._config import process_config
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster._core.instance.config import dagster_instance_config
+from dagster._core.launcher import LaunchRunContext
+from dagster._core.origin import JobPythonOrigin
+from dagster._core.test_utils import create_run_for_test
+from dagster._grpc.types import ExecuteRunArgs
+from dagster_k8s import K8sRunLauncher
+from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
+from dagster_shared.serdes import deserialize_value
+from sqlalchemy.engine import make_url
+
+from bakery_orchestration.definitions import build_definitions
+from bakery_orchestration.execution import executor_for
+from bakery_orchestration.partitions import partition_key
+from bakery_orchestration.sales.resources import HttpSalesSource
+from tests.postgres import require_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+IMAGE = "registry.example.com/bakery-orchestration:test"
+NAMESPACE = "bakery"
+SECRETS = ["bakery-orchestration-db", "bakery-sales-service", "bakery-dagster-postgres"]
+PRODUCTION_ENV = {
+    "BAKERY_ENV": "production",
+    "BAKERY_DATABASE_URL": "postgresql+psycopg2://bakery@db.example.com/orchestration",
+    "BAKERY_SALES_SERVICE_URL": "https://sales.example.com",
+    "BAKERY_SALES_SERVICE_TOKEN": "test-token",
+}
+
+
+def _yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+@pytest.fixture
+def production_instance(tmp_path, monkeypatch, postgres_server):
+    """A DagsterInstance from deploy/dagster.yaml, its storage in a throwaway PG database."""
+    require_postgres(postgres_server)
+    url = make_url(postgres_server.create_database())
+    for var, value in {
+        "DAGSTER_PG_HOST": url.host,
+        "DAGSTER_PG_PORT": str(url.port or 5432),
+        "DAGSTER_PG_DB": url.database,
+        "DAGSTER_PG_USER": url.username,
+        "DAGSTER_PG_PASSWORD": url.password or "",
+        "BAKERY_IMAGE": IMAGE,
+        "BAKERY_K8S_NAMESPACE": NAMESPACE,
+    }.items():
+        monkeypatch.setenv(var, value)
+    shutil.copy(DEPLOY / "dagster.yaml", tmp_path / "dagster.yaml")
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    yield instance
+    instance.dispose()
+
+
+class RecordingBatchApi:
+    """Stands in for kubernetes.client.BatchV1Api: keeps the Jobs it is asked to create."""
+
+    def __init__(self) -> None:
+        self.created: list[tuple[str, object]] = []
+
+    def create_namespaced_job(self, body, namespace, **_kwargs):
+        self.created.append((namespace, body))
+        return body
+
+
+def _launcher(instance: dg.DagsterInstance, tmp_path: Path) -> tuple[K8sRunLauncher, list]:
+    """The instance's run launcher, as the daemon would build it, but talking to no cluster."""
+    data = instance.get_ref().run_launcher_data
+    result = process_config(K8sRunLauncher.config_type(), data.config_dict)
+    assert result.success, result.errors
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "none", "cluster": {"server": "https://127.0.0.1:1"}}],
+                "users": [{"name": "none", "user": {"token": "none"}}],
+                "contexts": [{"name": "none", "context": {"cluster": "none", "user": "none"}}],
+                "current-context": "none",
+            }
+        )
+    )
+    batch = RecordingBatchApi()
+    launcher = K8sRunLauncher(
+        **{**result.value, "load_incluster_config": False, "kubeconfig_file": str(kubeconfig)},
+        k8s_client_batch_api=batch,
+    )
+    launcher.register_instance(instance)
+    return launcher, batch.created
+
+
+def test_production_instance_yaml_has_the_documented_sections():
+    config, custom_class = dagster_instance_config(str(DEPLOY))
+    assert custom_class is None
+    assert config["storage"]["postgres"]["postgres_db"]["hostname"] == {"env": "DAGSTER_PG_HOST"}
+    queue = config["run_coordinator"]["config"]
+    assert queue["tag_concurrency_limits"] == [
+        {"key": "dagster/partition/tenant", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    ]
+    assert config["run_launcher"]["class"] == "K8sRunLauncher"
+    assert config["run_monitoring"]["enabled"] and config["run_retries"]["enabled"]
+    assert config["telemetry"] == {"enabled": False}
+
+
+@pytest.mark.postgres
+def test_production_instance_stores_runs_and_partitions_in_postgres(production_instance):
+    instance = production_instance
+    assert isinstance(instance.run_storage, PostgresRunStorage)
+    assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
+    instance.add_dynamic_partitions("tenant", ["bakery-a", "bakery-b"])
+    assert instance.get_dynamic_partitions("tenant") == ["bakery-a", "bakery-b"]
+    run = create_run_for_test(instance, job_name="daily_cycle_job")
+    assert instance.get_run_by_id(run.run_id).job_name == "daily_cycle_job"
+
+    coordinator = instance.run_coordinator
+    assert type(coordinator).__name__ == "QueuedRunCoordinator"
+    assert coordinator.get_run_queue_config().tag_concurrency_limits == [
+        {"key": "dagster/partition/tenant", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    ]
+    assert instance.run_monitoring_enabled
+    assert instance.run_monitoring_max_runtime_seconds == 3600
+    assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
+    assert not instance.telemetry_enabled
+
+
+@pytest.mark.postgres
+def test_run_pod_is_the_expected_kubernetes_job(production_instance, tmp_path):
+    launcher, created = _launcher(production_instance, tmp_path)
+    repository = ReconstructableRepository.for_module(
+        "bakery_orchestration.definitions", "defs", working_directory="/opt/bakery"
+    ).get_python_origin()
+    key = partition_key("bakery-a", "2026-03-02")
+    run = create_run_for_test(
+        production_instance,
+        job_name="daily_cycle_job",
+        job_code_origin=JobPythonOrigin("daily_cycle_job", repository),
+        tags={"dagster/partition": str(key), "dagster/partition/tenant": "bakery-a"},
+    )
+    launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
+
+    [(namespace, job)] = created
+    assert namespace == NAMESPACE
+    pod = job.spec.template.spec
+    [container] = pod.containers
+    assert container.image == IMAGE
+    assert container.command is None  # the image has no ENTRYPOINT: args are the whole command
+    assert container.args[:3] == ["dagster", "api", "execute_run"]
+    args = deserialize_value(container.args[3], ExecuteRunArgs)
+    assert args.run_id == run.run_id
+    assert (
+        args.job_origin.repository_origin.code_pointer.module == "bakery_orchestration.definitions"
+    )
+    env = {e.name: e.value for e in container.env}
+    assert env["BAKERY_ENV"] == "production"
+    assert env["DAGSTER_HOME"] == "/opt/dagster/dagster_home"
+    assert env["DAGSTER_RUN_JOB_NAME"] == "daily_cycle_job"
+    assert [source.secret_ref.name for source in container.env_from if source.secret_ref] == SECRETS
+    assert [s.config_map_ref.name for s in container.env_from if s.config_map_ref] == [
+        "bakery-orchestration-config"
+    ]
+    assert container.resources.requests == {"cpu": "500m", "memory": "768Mi"}
+    assert container.resources.limits == {"cpu": "1", "memory": "1536Mi"}
+    assert pod.service_account_name == "bakery-orchestration-runs"
+    # The pod loads the instance from the ref in its args, with {env: ...} references that the
+    # config map and secrets above resolve inside the pod: no credential travels in the spec.
+    storage = args.instance_ref.storage_data.config_dict["postgres_db"]
+    assert storage["password"] == {"env": "DAGSTER_PG_PASSWORD"}
+    assert storage["hostname"] == {"env": "DAGSTER_PG_HOST"}
+    labels = job.spec.template.metadata.labels
+    assert labels["app.kubernetes.io/part-of"] == "bakery-orchestration"
+    assert labels["app.kubernetes.io/component"] == "run_worker"
+    assert labels["dagster/job"] == "daily_cycle_job"
+    assert labels["dagster/run-id"] == run.run_id
+
+
+def test_helm_values_render_the_same_instance():
+    values = _yaml(DEPLOY / "helm" / "values.yaml")
+    instance = _yaml(DEPLOY / "dagster.yaml")
+    launcher = instance["run_launcher"]["config"]
+
+    [deployment] = values["dagster-user-deployments"]["deployments"]
+    assert values["dagster-user-deployments"]["enabled"]
+    assert deployment["image"]["repository"].endswith("/bakery-orchestration")
+    assert deployment["codeServerArgs"] == [
+        "--module-name",
+        "bakery_orchestration.definitions",
+        "--location-name",
+        "bakery_orchestration",
+    ]
+    assert {"name": "BAKERY_ENV", "value": "production"} in deployment["env"]
+    assert [s["name"] for s in deployment["envSecrets"]] == SECRETS[:2]
+    assert deployment["initContainers"][0]["command"] == ["bakery-orch", "db", "upgrade"]
+    assert deployment["resources"]["limits"]["memory"]
+
+    daemon = values["dagsterDaemon"]
+    assert daemon["enabled"] and daemon["runCoordinator"]["enabled"]
+    assert daemon["runCoordinator"]["type"] == "QueuedRunCoordinator"
+    queued = daemon["runCoordinator"]["config"]["queuedRunCoordinator"]
+    queue = instance["run_coordinator"]["config"]
+    assert queued["maxConcurrentRuns"] == queue["max_concurrent_runs"]
+    assert queued["tagConcurrencyLimits"] == queue["tag_concurrency_limits"]
+    assert daemon["runRetries"]["maxRetries"] == instance["run_retries"]["max_retries"]
+    assert daemon["runMonitoring"]["enabled"]
+
+    k8s = values["runLauncher"]["config"]["k8sRunLauncher"]
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    assert [s["name"] for s in k8s["envSecrets"]] == launcher["env_secrets"][:2]
+    assert k8s["envVars"] == launcher["env_vars"]
+    assert k8s["resources"] == launcher["resources"]
+    assert k8s["labels"] == launcher["labels"]
+
+    postgresql = values["postgresql"]
+    assert postgresql["enabled"] is False and postgresql["postgresqlHost"]
+    assert postgresql["postgresqlDatabase"] == "dagster"
+    assert values["global"]["postgresqlSecretName"] == "bakery-dagster-postgres"
+    assert values["telemetry"] == {"enabled": False}
+
+
+def test_image_installs_the_locked_versions_as_a_non_root_user():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    instructions = [line.split()[0] for line in dockerfile.splitlines() if line[:1].isalpha()]
+    assert "FROM python:3.11-slim" in dockerfile
+    assert "ENTRYPOINT" not in instructions  # run pods pass the whole command as args
+    assert "USER 10001" in dockerfile
+    assert "-r /tmp/requirements.lock" in dockerfile
+
+    lock = (DEPLOY / "requirements.lock").read_text().splitlines()
+    pins = dict(line.split("==") for line in lock if line and not line.startswith("#"))
+    assert pins["dagster"] == dg.__version__
+    assert pins["dagster-k8s"] == pins["dagster-postgres"] == "0.29.27"
+    for needed in ("pandas", "scikit-learn", "SQLAlchemy", "alembic", "psycopg2-binary"):
+        assert needed in pins
+    assert not {"pytest", "ruff", "pytest-xdist"} & set(pins)
+
+
+def test_production_definitions_use_production_resources(monkeypatch):
+    for var, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(var, value)
+    defs = build_definitions()
+    assert isinstance(defs.resources["sales_source"], HttpSalesSource)
+    job = defs.resolve_job_def("daily_cycle_job")
+    assert job.executor_def.name == "multi_or_in_process_executor"
+    monkeypatch.setenv("BAKERY_STEP_PODS", "true")
+    job = build_definitions().resolve_job_def("daily_cycle_job")
+    assert job.executor_def.name == "k8s_job_executor"
+
+
+@pytest.mark.parametrize(
+    ("env", "step_pods", "expected"),
+    [("local", "true", None), ("production", "false", None), ("production", "true", "k8s")],
+)
+def test_step_pods_only_in_production(monkeypatch, env, step_pods, expected):
+    monkeypatch.setenv("BAKERY_STEP_PODS", step_pods)
+    executor = executor_for(env)
+    assert (executor.name if executor else None) == ("k8s_job_executor" if expected else None)
+
+
+def test_step_pods_rejects_a_typo(monkeypatch):
+    monkeypatch.setenv("BAKERY_STEP_PODS", "yes")
+    with pytest.raises(ValueError, match="BAKERY_STEP_PODS='yes'"):
+        executor_for("production")
+
+
+def test_definitions_validate_in_both_environments(tmp_path):
+    """`dagster definitions validate`, as CI and the code server would load the code location."""
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    base = {"PATH": str(Path(sys.executable).parent), "DAGSTER_HOME": str(tmp_path)}
+    base["BAKERY_HOME"] = str(tmp_path / "home")
+    envs = {"local": base, "production": {**base, **PRODUCTION_ENV, "BAKERY_STEP_PODS": "true"}}
+    command = [
+        str(Path(sys.executable).parent / "dagster"),
+        "definitions",
+        "validate",
+        "-m",
+        "bakery_orchestration.definitions",
+    ]
+    processes = {
+        name: subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for name, env in envs.items()
+    }
+    for name, process in processes.items():
+        output, _ = process.communicate(timeout=240)
+        assert process.returncode == 0, f"{name}:\n{output}"
+        assert "All code locations passed validation" in output, f"{name}:\n{output}"
