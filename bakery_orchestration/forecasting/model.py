@@ -40,13 +40,13 @@ class ModelConfig:
 
     losses: tuple[str, ...] = ("poisson",)
     seeds: tuple[int, ...] = (0,)
-    max_iter: int = 250
+    max_iter: int = 200
     learning_rate: float = 0.05
     max_leaf_nodes: int = 31
     min_samples_leaf: int = 50
     l2_regularization: float = 1.0
-    half_life_days: float = 120.0
-    max_rows: int = 120_000
+    half_life_days: float = 365.0
+    max_rows: int = 150_000
     min_history_days: int = 28
     calibration_days: int = 56
     active_days: int = 56
@@ -60,13 +60,13 @@ class TrainingSet:
     x: np.ndarray
     y: np.ndarray
     scale: np.ndarray
+    weight: np.ndarray
     target_day: np.ndarray
     origin_day: np.ndarray
 
 
 def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> list[TreeEnsemble]:
-    age = data.target_day[rows].max() - data.target_day[rows]
-    weight = data.scale[rows] * 0.5 ** (age / config.half_life_days)
+    weight = data.weight[rows]
     members = []
     for loss, seed in itertools.product(config.losses, config.seeds):
         est = HistGradientBoostingRegressor(
@@ -93,22 +93,29 @@ def _predict_members(members: Sequence[TreeEnsemble], x: np.ndarray) -> np.ndarr
 
 
 def training_set(matrix: ft.SalesMatrix, holiday: np.ndarray, config: ModelConfig) -> TrainingSet:
-    """Rows for all origins of the matrix whose targets are known, subsampled to max_rows."""
+    """Rows for all origins of the matrix whose targets are known, subsampled to max_rows.
+
+    A row weighs its product's scale (the Poisson offset) times a recency decay. The sample is
+    uniform: small products' rows teach the shared shape as much as big ones' (sampling in
+    proportion to volume scored worse).
+    """
     origins = np.arange(config.min_history_days, len(matrix.days))
     stats = ft.origin_stats(matrix.values)
     o, t, p = ft.row_grid(origins, len(matrix.products))
     padded = np.vstack([matrix.values, np.full((ft.MAX_HORIZON, len(matrix.products)), np.nan)])
     keep = ~np.isnan(padded[t, p]) & (stats.history[o, p] >= config.min_history_days)
-    rows_total = int(keep.sum())
-    if rows_total > config.max_rows:
-        rng = np.random.default_rng(0)
-        flat = np.flatnonzero(keep)
+    if keep.sum() > config.max_rows:
+        chosen = np.random.default_rng(0).choice(
+            np.flatnonzero(keep), config.max_rows, replace=False
+        )
         keep = np.zeros(keep.size, dtype=bool)
-        keep[rng.choice(flat, config.max_rows, replace=False)] = True
+        keep[chosen] = True
         keep = keep.reshape(o.shape)
     rows = ft.build_rows(padded, _extend(matrix.days), _pad(holiday), origins, keep)
     y = padded[rows.target, rows.product] / rows.scale
-    return TrainingSet(rows.features, y, rows.scale, rows.target, rows.origin)
+    age = len(matrix.days) - 1 - rows.target
+    weight = rows.scale * 0.5 ** (age / config.half_life_days)
+    return TrainingSet(rows.features, y, rows.scale, weight, rows.target, rows.origin)
 
 
 def _extend(days: pd.DatetimeIndex, n: int = ft.MAX_HORIZON) -> pd.DatetimeIndex:
