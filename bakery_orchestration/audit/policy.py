@@ -7,8 +7,8 @@ Steps and their ``orchestration_runs`` columns:
 | demand_forecast     | forecasting_       | forecasts_generated                                   |
 | production_plan     | production_        | production_batches_created                            |
 | procurement_needs   | procurement_       | procurement_plans_created, purchase_orders_created    |
-| daily_summary       | notification_      | notifications_sent                                    |
-| insights            | ai_insights_       | ai_insights_generated, ai_insights_posted             |
+| daily_summary       | notification_      | notifications_sent, ai_insights_posted                |
+| insights            | ai_insights_       | ai_insights_generated                                 |
 
 Other assets (daily_sales, forecast_validation, inventory_projection) appear in the step log and
 in the saga counts only.
@@ -86,7 +86,9 @@ def final_status(dagster_status: str, steps: Mapping[str, str | None]) -> str:
     if dagster_status == "CANCELED":
         return "cancelled"
     essential = [steps.get(name) for name in ESSENTIAL_STEPS if name in steps]
-    if not essential or any(status != "success" for status in essential):
+    if any(status != "success" for status in essential):
+        return "failed"
+    if not any(status == "success" for status in steps.values()):
         return "failed"
     if dagster_status == "SUCCESS" and all(s == "success" for s in steps.values()):
         return "completed"

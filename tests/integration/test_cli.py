@@ -28,7 +28,23 @@ def test_check_fails_until_upgraded(empty_db_url):
     assert down.exit_code == 0 and down.output.strip().endswith("is at base")
 
 
-def test_tenant_lifecycle(empty_db_url):
+@pytest.fixture
+def migrated_url(empty_db_url) -> str:
+    assert invoke(empty_db_url, "db", "upgrade").exit_code == 0
+    return empty_db_url
+
+
+def test_server_database_is_never_migrated_by_other_commands(empty_db_url):
+    result = CliRunner().invoke(cli, ["--database-url", empty_db_url, "tenants", "list"])
+    if empty_db_url.startswith("sqlite"):
+        assert result.exit_code == 0  # the embedded default migrates itself
+    else:
+        assert result.exit_code == 1
+        assert "run `bakery-orch db upgrade` first" in result.output
+
+
+def test_tenant_lifecycle(migrated_url):
+    empty_db_url = migrated_url
     added = invoke(
         empty_db_url,
         "tenants",
@@ -56,8 +72,8 @@ def test_tenant_lifecycle(empty_db_url):
 
 
 @pytest.mark.parametrize("slug", ["Bakery", "a|b", "x,y", "[z]", "_lead", ""])
-def test_bad_slug_is_one_line_error(empty_db_url, slug):
-    result = CliRunner().invoke(cli, ["--database-url", empty_db_url, "tenants", "add", slug])
+def test_bad_slug_is_one_line_error(migrated_url, slug):
+    result = CliRunner().invoke(cli, ["--database-url", migrated_url, "tenants", "add", slug])
     assert result.exit_code == 1
     assert result.output.startswith("error: invalid tenant slug")
     assert result.output.count("\n") == 1
@@ -71,8 +87,9 @@ def test_bad_slug_is_one_line_error(empty_db_url, slug):
     ],
 )
 def test_imported_daily_totals_equal_the_published_aggregates(
-    empty_db_url, shared_data, export, published
+    migrated_url, shared_data, export, published
 ):
+    empty_db_url = migrated_url
     assert invoke(empty_db_url, "tenants", "add", "real").exit_code == 0
     result = invoke(empty_db_url, "import-sales", "--tenant", "real", str(shared_data / export))
     assert result.exit_code == 0, result.output
