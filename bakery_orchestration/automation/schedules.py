@@ -20,6 +20,7 @@ import dagster as dg
 from bakery_orchestration.automation import tags
 from bakery_orchestration.automation.cycle import due_cycles
 from bakery_orchestration.automation.retraining import model_health
+from bakery_orchestration.deliveries.schedules import delivery_tracking_schedule
 from bakery_orchestration.jobs import daily_cycle_job, retrain_model_job
 from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -127,4 +128,8 @@ def _retrain_request(slug: str, day: str, reason: str) -> dg.RunRequest:
 
 def build_schedules() -> list[dg.ScheduleDefinition]:
     settings = ScheduleSettings.from_environment()
-    return [build_daily_cycle_schedule(settings), build_weekly_retraining_schedule(settings)]
+    return [
+        build_daily_cycle_schedule(settings),
+        build_weekly_retraining_schedule(settings),
+        delivery_tracking_schedule,
+    ]
