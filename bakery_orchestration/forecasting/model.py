@@ -46,7 +46,8 @@ class ModelConfig:
     min_samples_leaf: int = 50
     l2_regularization: float = 1.0
     half_life_days: float = 365.0
-    max_rows: int = 150_000
+    max_rows: int = 90_000
+    calibration_rows: int = 40_000
     min_history_days: int = 28
     calibration_days: int = 56
     active_days: int = 56
@@ -86,6 +87,13 @@ def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> li
             est.fit(data.x[rows], data.y[rows], sample_weight=weight)
         members.append(from_sklearn(est))
     return members
+
+
+def _at_most(rows: np.ndarray, n: int) -> np.ndarray:
+    """A fixed-seed random subset of ``rows`` of size at most ``n``, in order."""
+    if rows.size <= n:
+        return rows
+    return np.sort(np.random.default_rng(1).choice(rows, n, replace=False))
 
 
 def _predict_members(members: Sequence[TreeEnsemble], x: np.ndarray) -> np.ndarray:
@@ -154,10 +162,10 @@ class DemandModel:
         if data.y.size == 0:
             raise ValueError("not enough history to fit a demand model")
         cutoff = len(matrix.days) - config.calibration_days
-        early = data.target_day < cutoff
+        early = _at_most(np.flatnonzero(data.target_day < cutoff), config.calibration_rows)
         late = data.origin_day >= cutoff
         calibration = calibrate(np.array([]), np.array([]))
-        if early.sum() > 1000 and late.any():
+        if early.size > 1000 and late.any():
             held_out = _predict_members(_fit_members(data, config, early), data.x[late])
             calibration = calibrate(
                 data.y[late] * data.scale[late],
