@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pandas as pd
 
-from bakery_orchestration.audit.recorder import audit_failure_hook
 from bakery_orchestration.audit.writer import output_id
+from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.forecasting.service import forecast_for_day, forecast_summary, train_model
-from bakery_orchestration.names import FORECASTING_GROUP, IO_MANAGER_KEY
-from bakery_orchestration.partitions import split_key, tenant_day_partitions, tenant_partitions
+from bakery_orchestration.names import FORECASTING_GROUP
+from bakery_orchestration.partitions import split_key, tenant_partitions
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.tenants.registry import get_tenant
@@ -51,14 +51,10 @@ def forecast_model(
     )
 
 
-@dg.asset(
-    partitions_def=tenant_day_partitions,
+@daily_asset(
     group_name=FORECASTING_GROUP,
-    io_manager_key=IO_MANAGER_KEY,
     kinds={"scikitlearn", "sql"},
-    code_version="1",
     deps=[forecast_model],
-    hooks={audit_failure_hook},
 )
 def demand_forecast(
     context: dg.AssetExecutionContext, daily_sales: pd.DataFrame, database: OrchestrationDatabase

@@ -3,20 +3,14 @@
 import dagster as dg
 import pandas as pd
 
-from bakery_orchestration.audit.recorder import audit_failure_hook
+from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.insights.rules import derive_insights
-from bakery_orchestration.names import IO_MANAGER_KEY, REPORTING_GROUP
-from bakery_orchestration.partitions import tenant_day_partitions
+from bakery_orchestration.names import REPORTING_GROUP
 from bakery_orchestration.storage.io_manager import PartitionTables
 
 
-@dg.asset(
-    partitions_def=tenant_day_partitions,
+@daily_asset(
     group_name=REPORTING_GROUP,
-    io_manager_key=IO_MANAGER_KEY,
-    kinds={"python", "sql"},
-    code_version="1",
-    hooks={audit_failure_hook},
 )
 def insights(forecast_validation: pd.DataFrame, production_plan: pd.DataFrame):
     """Plain-language insights: worst forecast misses, unusual demand, stock-out and waste risks."""

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from bakery_orchestration.audit.recorder import audit_failure_hook
 from bakery_orchestration.audit.writer import output_id
 from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
+from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.db.schema import validation_runs
-from bakery_orchestration.names import IO_MANAGER_KEY, PLANNING_GROUP, REPORTING_GROUP
+from bakery_orchestration.names import PLANNING_GROUP, REPORTING_GROUP
 from bakery_orchestration.notifications.resources import WebhookNotifier
-from bakery_orchestration.partitions import split_key, tenant_day_partitions
+from bakery_orchestration.partitions import split_key
 from bakery_orchestration.planning import checks, daily, store
 from bakery_orchestration.planning.summary import build_daily_summary
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -24,13 +24,8 @@ from bakery_orchestration.validation.assets import forecast_validation
 ACCURACY_FIELDS = ("validated_date", "scored_lines", "accuracy", "mape", "wape", "bias", "coverage")
 
 
-@dg.asset(
-    partitions_def=tenant_day_partitions,
+@daily_asset(
     group_name=PLANNING_GROUP,
-    io_manager_key=IO_MANAGER_KEY,
-    kinds={"python", "sql"},
-    code_version="1",
-    hooks={audit_failure_hook},
     check_specs=[
         checks.spec(checks.PLAN_CHECK, "production_plan", "Whole batches, within oven capacity."),
         checks.spec(checks.CLOSED_CHECK, "production_plan", "Nothing is baked on a closed day."),
@@ -83,13 +78,8 @@ def _plan_metadata(plan: daily.DayPlan) -> dict:
     return metadata
 
 
-@dg.asset(
-    partitions_def=tenant_day_partitions,
+@daily_asset(
     group_name=PLANNING_GROUP,
-    io_manager_key=IO_MANAGER_KEY,
-    kinds={"python", "sql"},
-    code_version="1",
-    hooks={audit_failure_hook},
 )
 def inventory_projection(
     context: dg.AssetExecutionContext,
@@ -124,13 +114,8 @@ def inventory_projection(
     )
 
 
-@dg.asset(
-    partitions_def=tenant_day_partitions,
+@daily_asset(
     group_name=PLANNING_GROUP,
-    io_manager_key=IO_MANAGER_KEY,
-    kinds={"python", "sql"},
-    code_version="1",
-    hooks={audit_failure_hook},
     check_specs=[
         checks.spec(
             checks.ORDER_CHECK, "procurement_needs", "Order lines meet MOQ and whole packs."
@@ -174,13 +159,8 @@ def procurement_needs(
     yield checks.check_result(checks.ORDER_CHECK, problems)
 
 
-@dg.asset(
-    partitions_def=tenant_day_partitions,
+@daily_asset(
     group_name=REPORTING_GROUP,
-    io_manager_key=IO_MANAGER_KEY,
-    kinds={"python", "sql"},
-    code_version="1",
-    hooks={audit_failure_hook},
     deps=[forecast_validation],
     retry_policy=SERVICE_RETRY_POLICY,
 )

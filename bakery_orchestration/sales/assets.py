@@ -5,10 +5,10 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from bakery_orchestration.audit.recorder import audit_failure_hook
 from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
-from bakery_orchestration.names import IO_MANAGER_KEY, SALES_GROUP
-from bakery_orchestration.partitions import split_key, tenant_day_partitions
+from bakery_orchestration.daily_asset import daily_asset
+from bakery_orchestration.names import SALES_GROUP
+from bakery_orchestration.partitions import split_key
 from bakery_orchestration.sales.resources import (
     SalesSource,
     SalesSourceError,
@@ -27,15 +27,10 @@ class DailySalesConfig(dg.Config):
     """Share of quarantined rows above which the partition fails its blocking check."""
 
 
-@dg.asset(
-    partitions_def=tenant_day_partitions,
+@daily_asset(
     group_name=SALES_GROUP,
-    io_manager_key=IO_MANAGER_KEY,
-    kinds={"python", "sql"},
-    code_version="1",
     check_specs=[dg.AssetCheckSpec(INPUT_CHECK, asset="daily_sales", blocking=True)],
     retry_policy=SERVICE_RETRY_POLICY,
-    hooks={audit_failure_hook},
 )
 def daily_sales(
     context: dg.AssetExecutionContext,

@@ -7,11 +7,11 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from bakery_orchestration.audit.recorder import audit_failure_hook
+from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.db.schema import demand_forecasts, sales_quarantine
 from bakery_orchestration.forecasting.assets import demand_forecast
-from bakery_orchestration.names import IO_MANAGER_KEY, VALIDATION_GROUP
-from bakery_orchestration.partitions import previous_day, split_key, tenant_day_partitions
+from bakery_orchestration.names import VALIDATION_GROUP
+from bakery_orchestration.partitions import previous_day, split_key
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.storage.rows import read_partition
@@ -20,14 +20,9 @@ from bakery_orchestration.validation.scoring import score_day
 HEADLINE = ("mape", "mae", "rmse", "r2", "wape", "accuracy", "bias", "coverage")
 
 
-@dg.asset(
-    partitions_def=tenant_day_partitions,
+@daily_asset(
     group_name=VALIDATION_GROUP,
-    io_manager_key=IO_MANAGER_KEY,
-    kinds={"python", "sql"},
-    code_version="1",
     deps=[dg.AssetDep(demand_forecast, partition_mapping=previous_day)],
-    hooks={audit_failure_hook},
 )
 def forecast_validation(
     context: dg.AssetExecutionContext, daily_sales: pd.DataFrame, database: OrchestrationDatabase

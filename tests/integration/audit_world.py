@@ -2,10 +2,13 @@
 two years of history, landing files for the last days, and the real daily job."""
 
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
+import pytest
 import sqlalchemy as sa
 
 from bakery_orchestration.audit.recorder import finalize_run
@@ -17,6 +20,7 @@ from bakery_orchestration.demo.run import prepare_tenants
 from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.storage.database import OrchestrationDatabase
+from tests.postgres import require_postgres
 
 DAY = date(2026, 3, 16)
 
@@ -28,6 +32,7 @@ class AuditWorld:
     instance: dg.DagsterInstance
     defs: dg.Definitions
     tenants: list
+    home: Path | None = None
 
     @property
     def database(self) -> OrchestrationDatabase:
@@ -58,6 +63,25 @@ class AuditWorld:
         return rows[0]
 
 
+@contextmanager
+def prepared_world(dialect: str, home: Path, postgres_server, tenants: int = 1):
+    """A world on ``dialect`` whose local files live under ``home``, torn down afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BAKERY_HOME", str(home))
+        if dialect == "sqlite":
+            url = f"sqlite:///{home / 'orchestration.db'}"
+        else:
+            require_postgres(postgres_server)
+            url = postgres_server.create_database()
+        with dg.instance_for_test() as instance:
+            world = build_world(url, instance, tenants)
+            world.home = home
+            try:
+                yield world
+            finally:
+                world.engine.dispose()
+
+
 def build_world(url: str, instance: dg.DagsterInstance, tenants: int = 1) -> AuditWorld:
     ensure_schema(url)
     engine = create_db_engine(url)
@@ -69,6 +93,7 @@ def build_world(url: str, instance: dg.DagsterInstance, tenants: int = 1) -> Aud
 KILLABLE_RUN = """
 import sys
 import dagster as dg
+import pytest
 from bakery_orchestration.definitions import build_definitions
 from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.resources import local_resources

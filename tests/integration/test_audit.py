@@ -22,8 +22,7 @@ from bakery_orchestration.db.schema import (
 )
 from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
-from tests.integration.audit_world import DAY, build_world, killable_command
-from tests.postgres import require_postgres
+from tests.integration.audit_world import DAY, killable_command, prepared_world
 
 STEP_PREFIXES = ("forecasting", "production", "procurement", "notification", "ai_insights")
 
@@ -31,18 +30,8 @@ STEP_PREFIXES = ("forecasting", "production", "procurement", "notification", "ai
 @pytest.fixture(scope="module", params=DIALECTS)
 def world(request, tmp_path_factory, postgres_server):
     home = tmp_path_factory.mktemp("audit_home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BAKERY_HOME", str(home))
-        if request.param == "sqlite":
-            url = f"sqlite:///{home / 'orchestration.db'}"
-        else:
-            require_postgres(postgres_server)
-            url = postgres_server.create_database()
-        with dg.instance_for_test() as instance:
-            built = build_world(url, instance)
-            built.home = home
-            yield built
-            built.engine.dispose()
+    with prepared_world(request.param, home, postgres_server) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from bakery_orchestration.db import schema
 from bakery_orchestration.sales.history import store_sales_history
 from tests.conftest import DIALECTS
-from tests.integration.audit_world import DAY, build_world
-from tests.postgres import require_postgres
+from tests.integration.audit_world import DAY, prepared_world
 
 PARTITION_TABLES = [
     schema.daily_sales,
@@ -31,20 +30,11 @@ PARTITION_TABLES = [
 @pytest.fixture(scope="module", params=DIALECTS)
 def graph(request, tmp_path_factory, postgres_server):
     home = tmp_path_factory.mktemp("graph_home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BAKERY_HOME", str(home))
-        if request.param == "sqlite":
-            url = f"sqlite:///{home / 'orchestration.db'}"
-        else:
-            require_postgres(postgres_server)
-            url = postgres_server.create_database()
-        with dg.instance_for_test() as instance:
-            world = build_world(url, instance, tenants=2)
-            for day in (DAY - timedelta(days=1), DAY):
-                for tenant in world.tenants:
-                    assert world.run(tenant.slug, day).success
-            yield world
-            world.engine.dispose()
+    with prepared_world(request.param, home, postgres_server, tenants=2) as world:
+        for day in (DAY - timedelta(days=1), DAY):
+            for tenant in world.tenants:
+                assert world.run(tenant.slug, day).success
+        yield world
 
 
 def _partition(world, table: sa.Table, tenant_id, day) -> pd.DataFrame:
