@@ -212,9 +212,10 @@ def main(tenants, products, history_days, day, database_url, trace, save_baselin
     click.echo(f"load average (1 min) at the end: {summary['load_average_1m_at_end']:.2f}")
     baselines = json.loads(BASELINES.read_text()) if BASELINES.exists() else {}
     if key in baselines:
-        base = baselines[key]["warm"]["wall_s_per_tenant"]
-        ratio = summary["warm"]["wall_s_per_tenant"] / base
-        click.echo(f"warm wall vs baseline {key}: {ratio:.2f}x ({base:.2f} s/tenant)")
+        for measure in ("wall_s_per_tenant", "cpu_s_per_tenant"):
+            base = baselines[key]["warm"][measure]
+            ratio = summary["warm"][measure] / base
+            click.echo(f"warm {measure} vs baseline {key}: {ratio:.2f}x (baseline {base:.2f} s)")
     if save_baseline:
         baselines[key] = summary
         BASELINES.parent.mkdir(exist_ok=True)
