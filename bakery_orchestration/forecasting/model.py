@@ -46,12 +46,17 @@ class ModelConfig:
     min_samples_leaf: int = 50
     l2_regularization: float = 1.0
     half_life_days: float = 365.0
-    max_rows: int = 90_000
-    calibration_rows: int = 40_000
+    max_rows: int = 150_000
+    calibration_rows: int = 150_000
     min_history_days: int = 28
     calibration_days: int = 56
     active_days: int = 56
     quantiles: tuple[float, float] = (0.1, 0.9)
+
+    @classmethod
+    def fast(cls) -> "ModelConfig":
+        """About half the fit time of the default for about 1 point more WAPE (see docs)."""
+        return cls(max_iter=150, learning_rate=0.07, max_rows=70_000, calibration_rows=30_000)
 
 
 @dataclass(frozen=True)
