@@ -1,6 +1,6 @@
 """Speed of the demand model on synthetic data: one tenant, 150 products, two years of history.
 
-Run: .venv/bin/python benchmarks/forecast_speed.py [--products 150] [--days 730] [--repeat 5]
+Run: .venv/bin/python benchmarks/forecast_speed.py [--fast] [--products 150] [--days 730]
 Targets (issue 7): a fit with all quantiles < 5 s; a prediction for one origin < 0.2 s.
 """
 
@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import click
 
-from bakery_orchestration.forecasting.model import DemandModel, TenantCalendar
+from bakery_orchestration.forecasting.model import DemandModel, ModelConfig, TenantCalendar
 from bakery_orchestration.forecasting.synthetic import synthetic_sales
 
 
@@ -33,17 +33,20 @@ def _timed(fn, repeat: int) -> tuple[float, float, object]:
 @click.option("--products", default=150, show_default=True)
 @click.option("--days", default=730, show_default=True)
 @click.option("--repeat", default=5, show_default=True, help="Predictions timed (median).")
-def main(products: int, days: int, repeat: int) -> None:
+@click.option("--fast", is_flag=True, help="Use ModelConfig.fast() instead of the default.")
+def main(products: int, days: int, repeat: int, fast: bool) -> None:
     """Time DemandModel.fit and DemandModel.predict and print the figures."""
     sales = synthetic_sales(products=products, days=days, closed_weekdays=(2,))
     as_of = (sales["date"].max() + timedelta(days=1)).date()
     calendar = TenantCalendar(country="FR", closed_weekdays=(2,))
+    config = ModelConfig.fast() if fast else ModelConfig()
     fit_wall, fit_cpu, model = _timed(
-        lambda: DemandModel.fit(sales, as_of=as_of, calendar=calendar), 1
+        lambda: DemandModel.fit(sales, as_of=as_of, calendar=calendar, config=config), 1
     )
     model.predict(sales, origin=as_of)  # warm caches (holiday calendar)
     pred_wall, pred_cpu, forecast = _timed(lambda: model.predict(sales, origin=as_of), repeat)
     click.echo(f"history: {products} products x {days} days, {len(sales)} sales rows")
+    click.echo(f"config: {'fast' if fast else 'default'} {config}")
     click.echo(f"fit, all quantiles: wall {fit_wall:.2f} s, cpu {fit_cpu:.2f} s (target < 5 s)")
     click.echo(
         f"predict one origin, {len(forecast)} rows: wall {pred_wall:.3f} s, "
