@@ -81,7 +81,8 @@ def final_status(dagster_status: str, steps: Mapping[str, str | None]) -> str:
     - failed: an essential step (sales, forecast, production, procurement) failed or never ran;
     - partial_success: the plans exist but a non-essential step failed (validation, the
       notification, insights — e.g. the webhook was down);
-    - completed: every step succeeded.
+    - completed: every step succeeded (or had nothing to do, like a summary for a bakery
+      without a webhook).
     """
     if dagster_status == "CANCELED":
         return "cancelled"
@@ -90,6 +91,7 @@ def final_status(dagster_status: str, steps: Mapping[str, str | None]) -> str:
         return "failed"
     if not any(status == "success" for status in steps.values()):
         return "failed"
-    if dagster_status == "SUCCESS" and all(s == "success" for s in steps.values()):
+    done = ("success", "skipped")  # skipped: nothing to do, e.g. no webhook configured
+    if dagster_status == "SUCCESS" and all(s in done for s in steps.values()):
         return "completed"
     return "partial_success"

@@ -181,7 +181,7 @@ def finalize_run(
             status=status,
             completed_at=_utc(record.end_time) or datetime.now(UTC),
             steps_total=len(steps),
-            steps_completed=sum(1 for s in steps if logged.get(s) == "success"),
+            steps_completed=sum(1 for s in steps if logged.get(s) in ("success", "skipped")),
             error_message=_error_message(run, first_failure, status),
             error_details=first_failure,
             retry_count=sum(retries.values()),

@@ -192,7 +192,8 @@ def daily_summary(
         orders_later=len(summary["orders"]["later"]),
     )
     audit = {
-        "status": "failed" if delivery["delivery_status"] == "failed" else "success",
+        # sent -> success; failed (webhook down) -> failed; skipped (no webhook) -> skipped
+        "status": {"sent": "success"}.get(delivery["delivery_status"], delivery["delivery_status"]),
         "error": delivery.get("delivery_error") if not sent else None,
         "counters": {
             "notifications_sent": int(sent),

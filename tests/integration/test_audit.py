@@ -19,9 +19,11 @@ from bakery_orchestration.db.schema import (
     forecast_models,
     orchestration_runs,
     orchestration_step_logs,
+    tenants,
 )
 from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
+from tests.helpers.http_server import Reply, ScriptedServer
 from tests.integration.audit_world import DAY, killable_command, prepared_world
 
 STEP_PREFIXES = ("forecasting", "production", "procurement", "notification", "ai_insights")
@@ -49,7 +51,8 @@ def test_clean_runs_complete_with_every_step_filled(world, clean_runs):
         assert row["run_number"].startswith("ORCH-2026031")
         assert row["run_type"] == "manual" and row["priority"] == "critical"
         for prefix in STEP_PREFIXES:
-            assert row[f"{prefix}_status"] == "success", prefix
+            expected = "skipped" if prefix == "notification" else "success"  # no webhook set
+            assert row[f"{prefix}_status"] == expected, prefix
             assert row[f"{prefix}_started_at"] <= row[f"{prefix}_completed_at"]
         assert row["forecasts_generated"] == 12 * 7
         assert row["saga_steps_total"] == row["saga_steps_completed"] == 8
@@ -126,6 +129,48 @@ def test_failed_forecast_fails_the_run_and_a_rerun_completes(world, clean_runs):
     assert rerun.success
     assert world.row_of(rerun.run_id)["status"] == "completed"
     assert world.row_of(failed.run_id)["status"] == "failed"  # history stays truthful
+
+
+def _set_webhook(world, tenant_id, url: str | None) -> None:
+    with world.engine.begin() as conn:
+        conn.execute(sa.update(tenants).where(tenants.c.id == tenant_id).values(webhook_url=url))
+
+
+def test_webhook_down_gives_partial_success(world, clean_runs):
+    tenant = world.tenants[0]
+    with ScriptedServer() as server:
+        server.reply(*[Reply(500, {"detail": "receiver down"})] * 3)
+        _set_webhook(world, tenant.id, f"{server.url}/hooks/summary")
+        try:
+            result = world.run(tenant.slug, DAY)
+        finally:
+            _set_webhook(world, tenant.id, None)
+        attempts = len(server.requests)
+    assert result.success  # a failing webhook never fails the plans
+    row = world.row_of(result.run_id)
+    assert attempts == 3
+    assert row["status"] == "partial_success"
+    assert row["notification_status"] == "failed"
+    assert "500" in row["notification_error"]
+    assert row["notifications_sent"] == 0 and row["ai_insights_posted"] == 0
+    assert row["production_status"] == row["procurement_status"] == "success"
+
+
+def test_delivered_summary_counts_the_notification_and_posted_insights(world, clean_runs):
+    tenant = world.tenants[0]
+    with ScriptedServer() as server:
+        server.reply(Reply(200, {"ok": True}))
+        _set_webhook(world, tenant.id, f"{server.url}/hooks/summary")
+        try:
+            result = world.run(tenant.slug, DAY)
+        finally:
+            _set_webhook(world, tenant.id, None)
+        posted = server.requests[0].json()
+    row = world.row_of(result.run_id)
+    assert row["status"] == "completed"
+    assert row["notification_status"] == "success" and row["notifications_sent"] == 1
+    assert row["ai_insights_posted"] == row["ai_insights_generated"] == len(posted["insights"])
+    assert posted["tenant"] == tenant.slug
 
 
 def test_cancelled_run_is_recorded_cancelled(world):
