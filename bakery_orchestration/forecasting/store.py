@@ -1,8 +1,9 @@
 """Fitted demand models in the ``forecast_models`` table.
 
-The payload is the model's own safe encoding (``DemandModel.to_bytes``: arrays and JSON, no
-pickle), and its SHA-256 is recorded beside it; loading refuses a payload whose digest differs
-from the recorded one, so a corrupted or swapped blob is never decoded.
+The payload is the model's own safe encoding (``DemandModel.to_bytes``: a ``.npz`` of plain
+numeric arrays read with ``allow_pickle=False`` plus a JSON header; no pickle, so loading can
+never execute code). Its SHA-256 is recorded beside it; loading refuses a payload whose digest
+differs from the recorded one, so a corrupted or swapped blob is never decoded.
 """
 
 import hashlib
@@ -73,7 +74,10 @@ def latest_model(engine: sa.Engine, tenant_id: uuid.UUID, as_of: date) -> Stored
             "digest mismatch): retrain with `forecast_model` for this tenant"
         )
     return StoredModel(
-        row["id"], row["as_of"], DemandModel.from_bytes(payload), row["retrain_reason"]
+        row["id"],
+        row["as_of"],
+        DemandModel.from_bytes(payload, expected_sha256=row["sha256"]),
+        row["retrain_reason"],
     )
 
 
