@@ -22,10 +22,15 @@ def step_pods_enabled() -> bool:
     return value == "true"
 
 
-def executor_for(env: str) -> dg.ExecutorDefinition | None:
-    """The executor for every job of the environment; None keeps Dagster's default."""
+def executor_for(env: str) -> dg.ExecutorDefinition:
+    """The executor for every job of the environment.
+
+    In process by default: Dagster's default multiprocess executor starts one Python process per
+    step, each importing Dagster, pandas and scikit-learn again, which cost about 10x the daily
+    cycle's own compute per run in benchmarks/daemon_tick.py (BENCHMARKS.md).
+    """
     if env != "production" or not step_pods_enabled():
-        return None
+        return dg.in_process_executor
     # Imported here: the Kubernetes client costs a second of import time nobody else needs.
     from dagster_k8s import k8s_job_executor
 

@@ -257,7 +257,7 @@ def test_production_definitions_use_production_resources(monkeypatch):
     defs = build_definitions()
     assert isinstance(defs.resources["sales_source"], HttpSalesSource)
     job = defs.resolve_job_def("daily_cycle_job")
-    assert job.executor_def.name == "multi_or_in_process_executor"
+    assert job.executor_def.name == "in_process"
     monkeypatch.setenv("BAKERY_STEP_PODS", "true")
     job = build_definitions().resolve_job_def("daily_cycle_job")
     assert job.executor_def.name == "k8s_job_executor"
@@ -265,12 +265,15 @@ def test_production_definitions_use_production_resources(monkeypatch):
 
 @pytest.mark.parametrize(
     ("env", "step_pods", "expected"),
-    [("local", "true", None), ("production", "false", None), ("production", "true", "k8s")],
+    [
+        ("local", "true", "in_process"),
+        ("production", "false", "in_process"),
+        ("production", "true", "k8s_job_executor"),
+    ],
 )
 def test_step_pods_only_in_production(monkeypatch, env, step_pods, expected):
     monkeypatch.setenv("BAKERY_STEP_PODS", step_pods)
-    executor = executor_for(env)
-    assert (executor.name if executor else None) == ("k8s_job_executor" if expected else None)
+    assert executor_for(env).name == expected
 
 
 def test_step_pods_rejects_a_typo(monkeypatch):
