@@ -2,8 +2,12 @@
 
 Held-out actuals are divided by the model's forecast and the ratios grouped by the size of the
 forecast, because small forecasts are relatively noisier than large ones. A new forecast's
-P10/P90 are the forecast times its group's 10 % / 90 % ratio quantiles, each divided by the
-group's median ratio: only the spread is kept, the P50 is the model's forecast itself.
+P10/P90 are the forecast times its group's 10 % / 90 % ratio quantiles (plain split-conformal);
+the P50 is the model's forecast itself.
+
+The quantiles are not re-centred on the group's median ratio: the model forecasts a mean, and
+for skewed counts the median of actual / mean is below 1 even for an unbiased forecast, so
+dividing by it widened every band (P10-P90 covered 84-86 % instead of 80 % in the backtests).
 """
 
 from dataclasses import dataclass
@@ -52,9 +56,7 @@ def calibrate(
             for g in range(n_groups)
         ]
     )
-    # Spread only: dividing by the median ratio drops the held-out period's own bias, which
-    # is seasonal (a rising month seen before a falling one) and would shift every forecast.
-    centre = np.clip(q[:, 1], 0.5, 2.0)  # a zero median (sporadic sellers) says no bias
-    lower = np.minimum(q[:, 0] / centre, 1.0)
-    upper = np.maximum(q[:, 2] / centre, 1.0)
+    # No division by the median ratio (see the module docstring); P10 <= P50 <= P90 is kept.
+    lower = np.minimum(q[:, 0], 1.0)
+    upper = np.maximum(q[:, 2], 1.0)
     return IntervalCalibration(EDGES.copy(), lower, np.ones(n_groups), upper)
