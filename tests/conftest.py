@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dagster_state import clear_stale_state_storage
 from tests.postgres import PostgresServer, require_postgres
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -27,6 +28,12 @@ def clean_environment(tmp_path_factory, monkeypatch) -> None:
     monkeypatch.setenv("BAKERY_HOME", str(home))
     for var in ("BAKERY_DATABASE_URL", "DAGSTER_HOME", "BAKERY_ENV"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def no_stale_dagster_state_storage() -> None:
+    """See tests/dagster_state.py."""
+    clear_stale_state_storage()
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from bakery_orchestration.demo.run import prepare_tenants
 from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.storage.database import OrchestrationDatabase
+from tests.dagster_state import clear_stale_state_storage
 from tests.postgres import require_postgres
 
 DAY = date(2026, 3, 16)
@@ -40,6 +41,7 @@ class AuditWorld:
 
     @property
     def job(self) -> dg.JobDefinition:
+        clear_stale_state_storage()
         return self.defs.resolve_job_def("daily_cycle_job")
 
     def run(self, tenant: str, day: date, **kwargs) -> dg.ExecuteInProcessResult:

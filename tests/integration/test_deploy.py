@@ -284,10 +284,17 @@ def test_step_pods_rejects_a_typo(monkeypatch):
 
 def test_definitions_validate_in_both_environments(tmp_path):
     """`dagster definitions validate`, as CI and the code server would load the code location."""
-    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    base = {"PATH": str(Path(sys.executable).parent), "DAGSTER_HOME": str(tmp_path)}
-    base["BAKERY_HOME"] = str(tmp_path / "home")
-    envs = {"local": base, "production": {**base, **PRODUCTION_ENV, "BAKERY_STEP_PODS": "true"}}
+    homes = {}
+    for name in ("local", "production"):  # one instance each: SQLite storage is not shared
+        homes[name] = tmp_path / name
+        homes[name].mkdir()
+        (homes[name] / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    path = {"PATH": str(Path(sys.executable).parent)}
+    envs = {
+        name: {**path, "DAGSTER_HOME": str(home), "BAKERY_HOME": str(home / "bakery")}
+        for name, home in homes.items()
+    }
+    envs["production"].update(PRODUCTION_ENV, BAKERY_STEP_PODS="true")
     command = [
         str(Path(sys.executable).parent / "dagster"),
         "definitions",
