@@ -68,6 +68,8 @@ def build_daily_cycle_schedule(settings: ScheduleSettings) -> dg.ScheduleDefinit
     ):
         tick = context.scheduled_execution_time
         due = due_cycles(list_tenants(database.engine), tick, settings.cycle_hour)
+        launched = _already_launched(context.instance, {cycle.day for cycle in due})
+        due = [cycle for cycle in due if cycle.run_key not in launched]
         if not due:
             return dg.SkipReason(f"no active tenant at {settings.cycle_hour:02d}:00 local time")
         return [
@@ -84,6 +86,24 @@ def build_daily_cycle_schedule(settings: ScheduleSettings) -> dg.ScheduleDefinit
         ]
 
     return daily_cycle_schedule
+
+
+def _already_launched(instance: dg.DagsterInstance, days: set) -> set[str]:
+    """Run keys this schedule already launched for ``days``. Dagster dedupes a schedule's run
+    keys only within one tick, so a cron finer than hourly would start a tenant-day again."""
+    launched: set[str] = set()
+    for day in days:
+        records = instance.get_run_records(
+            filters=dg.RunsFilter(
+                job_name=daily_cycle_job.name,
+                tags={
+                    "dagster/schedule_name": DAILY_CYCLE_SCHEDULE,
+                    "dagster/partition/date": day.isoformat(),
+                },
+            )
+        )
+        launched |= {r.dagster_run.tags.get("dagster/run_key") for r in records}
+    return launched
 
 
 def build_weekly_retraining_schedule(settings: ScheduleSettings) -> dg.ScheduleDefinition:

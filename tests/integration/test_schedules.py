@@ -13,7 +13,10 @@ from bakery_orchestration.automation.schedules import (
     build_weekly_retraining_schedule,
 )
 from bakery_orchestration.db.schema import forecast_models, validation_runs
+from bakery_orchestration.definitions import build_definitions
 from bakery_orchestration.forecasting.assets import ForecastModelConfig
+from bakery_orchestration.partitions import tenant_day_partitions
+from bakery_orchestration.resources import local_resources
 from bakery_orchestration.tenants.registry import list_tenants
 from tests.integration.automation_support import add_tenants, migrated_database
 
@@ -100,6 +103,35 @@ def test_daily_request_targets_todays_partition_with_priority_and_tags(tick, dat
     assert requests["madrid-b:2026-03-29"].tags["dagster/priority"] == "0"
     again = {r.run_key: r.partition_key for r in tick(DAILY, database, at)}
     assert again == {k: r.partition_key for k, r in requests.items()}
+
+
+def test_a_tenant_day_already_launched_is_not_launched_again(database):
+    """A minute-by-minute cron ticks 60 times in the tenant's 08:00 hour: one run only."""
+    at = datetime(2026, 3, 28, 7, tzinfo=UTC)
+    with dg.instance_for_test() as fresh:
+        context = dg.build_schedule_context(
+            instance=fresh, scheduled_execution_time=at, resources={"database": database}
+        )
+        first = DAILY(context)
+        assert keys(first) == ["madrid-a:2026-03-28", "madrid-b:2026-03-28"]
+        request = first[0]
+        job = build_definitions(local_resources(database.url)).resolve_job_def(DAILY.job_name)
+        fresh.create_run_for_job(
+            job,
+            run_id=None,
+            tags={
+                **request.tags,
+                **tenant_day_partitions.get_tags_for_partition_key(request.partition_key),
+                "dagster/schedule_name": DAILY.name,
+                "dagster/run_key": request.run_key,
+            },
+        )
+        later = dg.build_schedule_context(
+            instance=fresh,
+            scheduled_execution_time=at + timedelta(minutes=1),
+            resources={"database": database},
+        )
+        assert keys(DAILY(later)) == ["madrid-b:2026-03-28"]
 
 
 def test_schedule_settings_come_from_the_environment_when_built(monkeypatch, tick, database):
