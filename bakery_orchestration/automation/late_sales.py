@@ -32,10 +32,15 @@ LATE_SALES_SENSOR = "late_sales_sensor"
 MAX_PAGES_PER_TICK = 20
 RERUN_STATUSES = ("active", "suspended")
 
+# Late sales repair the day's sales, its validation and what is derived from them (insights);
+# the owner's summary for that morning was delivered then and is not posted again.
 LATE_SALES_SELECTION = (
-    dg.AssetSelection.assets("daily_sales", "forecast_validation")
-    | dg.AssetSelection.assets("forecast_validation").downstream()
-) & dg.AssetSelection.groups(*DAILY_GROUPS)
+    (
+        dg.AssetSelection.assets("daily_sales", "forecast_validation")
+        | dg.AssetSelection.assets("forecast_validation").downstream()
+    )
+    & dg.AssetSelection.groups(*DAILY_GROUPS)
+) - dg.AssetSelection.assets("daily_summary")
 
 
 @dataclass

@@ -121,6 +121,7 @@ def test_late_sales_become_one_backfill_of_the_past_partitions(instance, evaluat
     covered = requested_partitions(request)
     assert {DAILY_SALES, VALIDATION} <= set(covered)
     assert dg.AssetKey("demand_forecast") not in covered  # the past forecast stays as it was
+    assert dg.AssetKey("daily_summary") not in covered  # that morning's summary was sent then
     assert all(partitions == expected for partitions in covered.values())
     assert request.tags == {
         "bakery/run_type": "late_sales",
