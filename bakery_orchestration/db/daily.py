@@ -6,23 +6,14 @@ in one transaction when a partition is materialized again.
 
 import sqlalchemy as sa
 
+from bakery_orchestration.db.columns import partition_key_columns, tenant_column
 from bakery_orchestration.db.metadata import metadata
 from bakery_orchestration.db.types import UUID, JSONDocument, Timestamp, gen_uuid, utcnow
-
-
-def _partition_key() -> list[sa.Column]:
-    return [
-        sa.Column(
-            "tenant_id", UUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
-        ),
-        sa.Column("partition_date", sa.Date, primary_key=True),
-    ]
-
 
 daily_sales = sa.Table(
     "daily_sales",
     metadata,
-    *_partition_key(),
+    *partition_key_columns(),
     sa.Column("product_id", sa.String(100), primary_key=True),
     sa.Column("sales_date", sa.Date, nullable=False),
     sa.Column("quantity", sa.Float, nullable=False),
@@ -32,7 +23,7 @@ sa.Index("ix_daily_sales_tenant_sales_date", daily_sales.c.tenant_id, daily_sale
 sales_quarantine = sa.Table(
     "sales_quarantine",
     metadata,
-    *_partition_key(),
+    *partition_key_columns(),
     sa.Column("line", sa.Integer, primary_key=True),
     sa.Column("reason", sa.String(40), nullable=False),
     sa.Column("raw", sa.Text, nullable=False),
@@ -44,7 +35,7 @@ forecast_models = sa.Table(
     "forecast_models",
     metadata,
     sa.Column("id", UUID, primary_key=True, server_default=gen_uuid()),
-    sa.Column("tenant_id", UUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    tenant_column(primary_key=False),
     sa.Column("as_of", sa.Date, nullable=False),
     sa.Column("trained_at", Timestamp, nullable=False, server_default=utcnow()),
     sa.Column("format", sa.String(20), nullable=False),
@@ -58,7 +49,7 @@ sa.Index("ix_forecast_models_tenant_as_of", forecast_models.c.tenant_id, forecas
 demand_forecasts = sa.Table(
     "demand_forecasts",
     metadata,
-    *_partition_key(),
+    *partition_key_columns(),
     sa.Column("product_id", sa.String(100), primary_key=True),
     sa.Column("target_date", sa.Date, primary_key=True),
     sa.Column("horizon", sa.Integer, nullable=False),
@@ -72,7 +63,7 @@ demand_forecasts = sa.Table(
 validation_runs = sa.Table(
     "validation_runs",
     metadata,
-    *_partition_key(),
+    *partition_key_columns(),
     sa.Column("validated_date", sa.Date, nullable=False),
     sa.Column("forecast_lines", sa.Integer, nullable=False),
     sa.Column("scored_lines", sa.Integer, nullable=False),
@@ -92,7 +83,7 @@ validation_runs = sa.Table(
 validation_product_metrics = sa.Table(
     "validation_product_metrics",
     metadata,
-    *_partition_key(),
+    *partition_key_columns(),
     sa.Column("product_id", sa.String(100), primary_key=True),
     sa.Column("actual", sa.Float, nullable=True),
     sa.Column("forecast", sa.Float, nullable=True),

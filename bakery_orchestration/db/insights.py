@@ -2,14 +2,13 @@
 
 import sqlalchemy as sa
 
+from bakery_orchestration.db.columns import partition_key_columns
 from bakery_orchestration.db.metadata import metadata
-from bakery_orchestration.db.types import UUID
 
 insights = sa.Table(
     "insights",
     metadata,
-    sa.Column("tenant_id", UUID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("partition_date", sa.Date, primary_key=True),
+    *partition_key_columns(),
     sa.Column("rank", sa.Integer, primary_key=True),
     sa.Column("kind", sa.String(30), nullable=False),
     sa.Column("severity", sa.String(10), nullable=False),

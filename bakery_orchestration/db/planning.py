@@ -9,6 +9,7 @@ so re-running a partition replaces only the orders that partition generated.
 
 import sqlalchemy as sa
 
+from bakery_orchestration.db.columns import partition_key_columns, tenant_column
 from bakery_orchestration.db.metadata import metadata
 from bakery_orchestration.db.types import UUID, JSONDocument, Timestamp, gen_uuid, utcnow
 
@@ -17,24 +18,10 @@ PO_SOURCES = ("procurement", "manual")
 DELIVERY_STATUSES = ("sent", "failed", "skipped")
 
 
-def _tenant(primary_key: bool = True) -> sa.Column:
-    return sa.Column(
-        "tenant_id",
-        UUID,
-        sa.ForeignKey("tenants.id", ondelete="CASCADE"),
-        primary_key=primary_key,
-        nullable=False,
-    )
-
-
-def _partition_key() -> list[sa.Column]:
-    return [_tenant(), sa.Column("partition_date", sa.Date, primary_key=True)]
-
-
 ingredients = sa.Table(
     "ingredients",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("ingredient_id", sa.String(100), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("unit", sa.String(20), nullable=False),
@@ -46,7 +33,7 @@ ingredients = sa.Table(
 recipes = sa.Table(
     "recipes",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("product_id", sa.String(100), primary_key=True),
     sa.Column("ingredient_id", sa.String(100), primary_key=True),
     sa.Column("quantity_per_unit", sa.Float, nullable=False),
@@ -56,7 +43,7 @@ recipes = sa.Table(
 suppliers = sa.Table(
     "suppliers",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("supplier_id", sa.String(100), primary_key=True),
     sa.Column("ingredient_id", sa.String(100), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
@@ -74,7 +61,7 @@ suppliers = sa.Table(
 ingredient_stock = sa.Table(
     "ingredient_stock",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("ingredient_id", sa.String(100), primary_key=True),
     sa.Column("lot", sa.Integer, primary_key=True),
     sa.Column("quantity", sa.Float, nullable=False),
@@ -86,7 +73,7 @@ production_capacity = sa.Table(
     "production_capacity",
     metadata,
     sa.Column("id", UUID, primary_key=True, server_default=gen_uuid()),
-    _tenant(primary_key=False),
+    tenant_column(primary_key=False),
     sa.Column("weekday", sa.Integer, nullable=True),
     sa.Column("capacity_date", sa.Date, nullable=True),
     sa.Column("oven_minutes", sa.Float, nullable=False),
@@ -114,7 +101,7 @@ purchase_orders = sa.Table(
     "purchase_orders",
     metadata,
     sa.Column("id", UUID, primary_key=True, server_default=gen_uuid()),
-    _tenant(primary_key=False),
+    tenant_column(primary_key=False),
     sa.Column("po_number", sa.String(40), nullable=False),
     sa.Column("supplier_id", sa.String(100), nullable=False),
     sa.Column("order_date", sa.Date, nullable=False),
@@ -146,7 +133,7 @@ purchase_order_lines = sa.Table(
         primary_key=True,
     ),
     sa.Column("ingredient_id", sa.String(100), primary_key=True),
-    _tenant(primary_key=False),
+    tenant_column(primary_key=False),
     sa.Column("partition_date", sa.Date, nullable=True),
     sa.Column("quantity", sa.Float, nullable=False),
     sa.Column("packs", sa.Integer, nullable=True),
@@ -165,7 +152,7 @@ sa.Index(
 production_plans = sa.Table(
     "production_plans",
     metadata,
-    *_partition_key(),
+    *partition_key_columns(),
     sa.Column("product_id", sa.String(100), primary_key=True),
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("batches", sa.Integer, nullable=False),
@@ -190,7 +177,7 @@ production_plans = sa.Table(
 inventory_projections = sa.Table(
     "inventory_projections",
     metadata,
-    *_partition_key(),
+    *partition_key_columns(),
     sa.Column("projection_date", sa.Date, primary_key=True),
     sa.Column("ingredient_id", sa.String(100), primary_key=True),
     sa.Column("unit", sa.String(20), nullable=True),
@@ -208,7 +195,7 @@ inventory_projections = sa.Table(
 procurement_proposals = sa.Table(
     "procurement_proposals",
     metadata,
-    *_partition_key(),
+    *partition_key_columns(),
     sa.Column("ingredient_id", sa.String(100), primary_key=True),
     sa.Column("supplier_id", sa.String(100), nullable=False),
     sa.Column("po_number", sa.String(40), nullable=True),
@@ -226,7 +213,7 @@ procurement_proposals = sa.Table(
 daily_summaries = sa.Table(
     "daily_summaries",
     metadata,
-    *_partition_key(),
+    *partition_key_columns(),
     sa.Column("payload", JSONDocument, nullable=False),
     sa.Column("delivery_status", sa.String(20), nullable=False),
     sa.Column("delivery_error", sa.Text, nullable=True),
