@@ -1,19 +1,40 @@
 """``daily_asset``: the decorator every per-(tenant, day) asset of the daily graph uses, so each
 one is partitioned the same way, persisted by the orchestration IO manager and audited when its
-step fails."""
+step fails.
+
+It also runs the asset over a tenant batch (a partition range, see ``batches.py``). The asset is
+written for one tenant-day: ``context.partition_key`` is that tenant-day and each
+``pd.DataFrame`` input is that tenant-day's rows. In a batch run the decorator calls it once per
+tenant-day with a context whose ``partition_key`` is that tenant-day, then hands the IO manager a
+``{partition key: PartitionTables}`` mapping. In a batch:
+
+- the step's metadata holds the number of tenant-days, the sum of each integer figure, and every
+  tenant-day's own figures under ``per_tenant_day`` (the audit table keeps them per tenant too);
+- each asset check gets one result over the batch: passed only if every tenant-day passed, its
+  description listing the tenant-days that did not;
+- the first tenant-day that raises fails the step with a :class:`TenantDayFailure` naming it
+  (the batch is then re-run one tenant per run by ``batch_split_sensor``).
+"""
+
+import functools
+import inspect
+from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
+import pandas as pd
 
 from bakery_orchestration.audit.recorder import audit_failure_hook
+from bakery_orchestration.batches import TenantDayFailure
 from bakery_orchestration.names import IO_MANAGER_KEY
-from bakery_orchestration.partitions import tenant_day_partitions
+from bakery_orchestration.partitions import split_key, tenant_day_partitions
 
 DEFAULT_KINDS = frozenset({"python", "sql"})
 
 
 def daily_asset(*, group_name: str, kinds: set[str] | frozenset[str] = DEFAULT_KINDS, **kwargs):
     """``@dg.asset`` for the daily graph; extra keyword arguments pass through."""
-    return dg.asset(
+    asset = dg.asset(
         partitions_def=tenant_day_partitions,
         group_name=group_name,
         io_manager_key=IO_MANAGER_KEY,
@@ -21,4 +42,127 @@ def daily_asset(*, group_name: str, kinds: set[str] | frozenset[str] = DEFAULT_K
         code_version=kwargs.pop("code_version", "1"),
         hooks={audit_failure_hook},
         **kwargs,
+    )
+    return lambda fn: asset(per_tenant_day(fn))
+
+
+def per_tenant_day(fn):
+    """Wrap a one-tenant-day asset function so it also runs over a partition range."""
+    signature = inspect.signature(fn)
+    if next(iter(signature.parameters), None) != "context":
+        raise TypeError(f"daily asset {fn.__name__} must take `context` as its first argument")
+    frames = {n for n, p in signature.parameters.items() if p.annotation is pd.DataFrame}
+
+    @functools.wraps(fn)
+    def asset_fn(context: dg.AssetExecutionContext, **kwargs) -> Iterator[Any]:
+        if not context.has_partition_key_range:
+            yield from _events(fn(context, **kwargs))
+            return
+        yield from _run_batch(fn, context, kwargs, frames)
+
+    # Dagster reads inputs and resources from the signature. In a batch the inputs and the
+    # output are mappings of tenant-day to rows, so their one-tenant-day annotations must not
+    # become Dagster type checks.
+    parameters = [
+        p.replace(annotation=inspect.Parameter.empty) if p.name in frames else p
+        for p in signature.parameters.values()
+    ]
+    asset_fn.__signature__ = signature.replace(
+        parameters=parameters, return_annotation=inspect.Signature.empty
+    )
+    return asset_fn
+
+
+def _events(result) -> list:
+    if inspect.isgenerator(result):
+        return list(result)
+    return [result]
+
+
+class TenantDayContext:
+    """The step's context seen from one tenant-day of a batch."""
+
+    def __init__(self, context: dg.AssetExecutionContext, key: str):
+        self._context = context
+        self._key = key
+
+    @property
+    def partition_key(self) -> str:
+        return self._key
+
+    @property
+    def has_partition_key(self) -> bool:
+        return True
+
+    @property
+    def has_partition_key_range(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str):
+        return getattr(self._context, name)
+
+
+def _run_batch(fn, context: dg.AssetExecutionContext, kwargs: dict, frames: set[str]):
+    values: dict[str, Any] = {}
+    metadata: dict[str, dict] = {}
+    checks: dict[str, list[tuple[str, dg.AssetCheckResult]]] = {}
+    for key in (str(k) for k in context.partition_keys):
+        tenant, day = split_key(key)
+        args = {n: (v[key] if n in frames else v) for n, v in kwargs.items()}
+        try:
+            events = _events(fn(TenantDayContext(context, key), **args))
+        except Exception as exc:
+            raise TenantDayFailure(f"tenant {tenant} {day}: {type(exc).__name__}: {exc}") from exc
+        for event in events:
+            if isinstance(event, dg.Output):
+                values[key] = event.value
+                metadata[key] = {k: _plain(v) for k, v in (event.metadata or {}).items()}
+            elif isinstance(event, dg.AssetCheckResult):
+                checks.setdefault(event.check_name, []).append((key, event))
+            else:
+                values[key] = event
+    yield dg.Output(values, metadata=batch_metadata(metadata))
+    for name, results in checks.items():
+        yield batch_check_result(name, results)
+
+
+def _plain(value):
+    return value.value if isinstance(value, dg.MetadataValue) else value
+
+
+def batch_metadata(per_key: dict[str, dict]) -> dict:
+    """Tenant-day count, sums of integer figures, and each tenant-day's figures."""
+    totals: dict[str, int] = {}
+    for figures in per_key.values():
+        for name, value in figures.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                totals[name] = totals.get(name, 0) + value
+    plain = {
+        key: {k: v for k, v in figures.items() if isinstance(v, (int, float, str, bool))}
+        for key, figures in per_key.items()
+    }
+    return {
+        "tenant_days": len(per_key),
+        **{f"total_{name}": value for name, value in totals.items()},
+        "per_tenant_day": dg.MetadataValue.json(plain),
+    }
+
+
+def batch_check_result(
+    name: str | None, results: list[tuple[str, dg.AssetCheckResult]]
+) -> dg.AssetCheckResult:
+    """One result for a check over a batch: failed if any tenant-day failed."""
+    failed = [(key, r) for key, r in results if not r.passed]
+    error = any(r.severity == dg.AssetCheckSeverity.ERROR for _, r in failed)
+    description = "; ".join(f"{key}: {r.description or 'failed'}" for key, r in failed)
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if error else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "tenant_days_checked": len(results),
+            "tenant_days_failed": len(failed),
+            "failed_tenant_days": ", ".join(key for key, _ in failed) or "none",
+        },
+        description=description[:2000] or None,
     )

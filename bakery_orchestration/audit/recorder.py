@@ -20,6 +20,7 @@ from dagster import DagsterEventType
 
 from bakery_orchestration.audit import policy, writer
 from bakery_orchestration.audit.performance import performance_metrics
+from bakery_orchestration.batches import BATCH_TAG, run_partition_keys
 from bakery_orchestration.partitions import split_key
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.tables import ASSET_STORAGE
@@ -57,12 +58,16 @@ def _step_started_at(instance: dg.DagsterInstance, run_id: str, step_key: str) -
     return _utc(starts[-1].timestamp) if starts else None
 
 
-def _run_key(database: OrchestrationDatabase, run: dg.DagsterRun) -> writer.RunKey | None:
-    partition = run.tags.get("dagster/partition")
-    if not partition or "|" not in partition:
-        return None
-    tenant, day = split_key(partition)
+def _run_key(database: OrchestrationDatabase, run: dg.DagsterRun, key: str) -> writer.RunKey:
+    tenant, day = split_key(key)
     return writer.RunKey(run.run_id, tenant, database.tenant_id(tenant), day)
+
+
+def _run_keys(
+    instance: dg.DagsterInstance, database: OrchestrationDatabase, run: dg.DagsterRun
+) -> list[writer.RunKey]:
+    """One audit key per tenant-day the run covers (a tenant batch covers several)."""
+    return [_run_key(database, run, key) for key in run_partition_keys(run, instance)]
 
 
 def _run_info(
@@ -76,7 +81,11 @@ def _run_info(
         triggered_by=policy.triggered_by(run.tags),
         priority=policy.priority(tier),
         started_at=started or (record.create_timestamp if record else None),
-        metadata={"job_name": run.job_name, "code_version": code_version()},
+        metadata={
+            "job_name": run.job_name,
+            "code_version": code_version(),
+            **({"tenant_batch": run.tags[BATCH_TAG]} if BATCH_TAG in run.tags else {}),
+        },
     )
 
 
@@ -85,13 +94,15 @@ def record_output(
     context: dg.OutputContext,
     database: OrchestrationDatabase,
     audit: dict,
+    partition: str,
 ) -> None:
-    """Audit a stored output: create the run's row if needed and record the step's success."""
+    """Audit a stored output of one tenant-day: create its run row if needed and record the
+    step's success."""
     step_context = context.step_context
     run = step_context.dagster_run
-    key = _run_key(database, run)
-    if key is None:
+    if "|" not in partition:
         return
+    key = _run_key(database, run, partition)
     instance = step_context.instance
     writer.ensure_run_row(conn, key, _run_info(instance, database, run, key.tenant))
     status = audit.get("status", "success")
@@ -119,29 +130,32 @@ def record_output(
 
 @dg.failure_hook(required_resource_keys={"database"})
 def audit_failure_hook(context: dg.HookContext) -> None:
-    """Record a failed step (its error, the attempt) on the run's audit row."""
+    """Record a failed step (its error, the attempt) on the audit row of each tenant-day of the
+    run (a tenant batch fails as a whole; its error names the tenant-day that failed)."""
     database: OrchestrationDatabase = context.resources.database
     run = context.instance.get_run_by_id(context.run_id)
-    key = _run_key(database, run)
-    if key is None:
+    keys = _run_keys(context.instance, database, run)
+    if not keys:
         return
     error = context.op_exception
     retries = _retries_of(context.instance, run.run_id, context.step_key)
+    started = _step_started_at(context.instance, run.run_id, context.step_key)
     with database.engine.begin() as conn:
-        writer.ensure_run_row(conn, key, _run_info(context.instance, database, run, key.tenant))
-        writer.record_step(
-            conn,
-            key,
-            writer.StepRecord(
-                step=context.step_key,
-                status="failed",
-                attempt=retries + 1,
-                started_at=_step_started_at(context.instance, run.run_id, context.step_key),
-                finished_at=datetime.now(UTC),
-                error=f"{type(error).__name__}: {error}" if error else "step failed",
-                details={"exception_type": type(error).__name__ if error else None},
-            ),
-        )
+        for key in keys:
+            writer.ensure_run_row(conn, key, _run_info(context.instance, database, run, key.tenant))
+            writer.record_step(
+                conn,
+                key,
+                writer.StepRecord(
+                    step=context.step_key,
+                    status="failed",
+                    attempt=retries + 1,
+                    started_at=started,
+                    finished_at=datetime.now(UTC),
+                    error=f"{type(error).__name__}: {error}" if error else "step failed",
+                    details={"exception_type": type(error).__name__ if error else None},
+                ),
+            )
 
 
 def _retries_of(instance: dg.DagsterInstance, run_id: str, step_key: str) -> int:
@@ -159,44 +173,59 @@ def planned_steps(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[str]
 def finalize_run(
     instance: dg.DagsterInstance, database: OrchestrationDatabase, run_id: str
 ) -> str | None:
-    """Close the audit row of an ended run; returns its final status (None if not audited)."""
+    """Close the audit rows of an ended run (one per tenant-day); returns the final status
+    (the worst over a batch's tenant-days; None if the run is not audited)."""
     record = instance.get_run_record_by_id(run_id)
     run = record.dagster_run
-    key = _run_key(database, run)
-    if key is None or not run.is_finished:
+    keys = _run_keys(instance, database, run) if run.is_finished else []
+    if not keys:
         return None
     steps = planned_steps(instance, run)
     failures = _failed_steps(instance, run_id)
+    retries = {s: _retries_of(instance, run_id, s) for s in steps}
+    statuses = []
     with database.engine.begin() as conn:
-        writer.ensure_run_row(conn, key, _run_info(instance, database, run, key.tenant))
-        _record_unlogged_failures(conn, instance, key, run, failures)
-        logged = writer.step_statuses(conn, key)
-        outcome = {step: logged.get(step) for step in steps}
-        status = policy.final_status(run.status.value, outcome)
-        first_failure = next((f for f in failures if f["step"] in steps), None)
-        retries = {s: _retries_of(instance, run_id, s) for s in steps}
-        writer.finish_run(
-            conn,
-            key,
-            status=status,
-            completed_at=_utc(record.end_time) or datetime.now(UTC),
-            steps_total=len(steps),
-            steps_completed=sum(1 for s in steps if logged.get(s) in ("success", "skipped")),
-            error_message=_error_message(run, first_failure, status),
-            error_details=first_failure,
-            retry_count=sum(retries.values()),
-            max_retries_reached=any(
-                retries[s] >= MAX_STEP_RETRIES for s in steps if logged.get(s) == "failed"
-            ),
-            run_metadata={
-                "dagster_run_id": run_id,
-                "dagster_status": run.status.value,
-                "planned_steps": steps,
-                "cpu_seconds": _cpu_seconds(conn, key),
-                "host": socket.gethostname(),
-            },
-            performance=performance_metrics(conn, key.tenant_id, key.day),
-        )
+        for key in keys:
+            statuses.append(
+                _finalize_key(conn, instance, database, record, key, steps, failures, retries)
+            )
+    return min(statuses, key=STATUS_ORDER.index)
+
+
+STATUS_ORDER = ["failed", "cancelled", "partial_success", "completed"]
+
+
+def _finalize_key(conn, instance, database, record, key, steps, failures, retries) -> str:
+    run = record.dagster_run
+    writer.ensure_run_row(conn, key, _run_info(instance, database, run, key.tenant))
+    _record_unlogged_failures(conn, instance, key, run, failures)
+    logged = writer.step_statuses(conn, key)
+    outcome = {step: logged.get(step) for step in steps}
+    status = policy.final_status(run.status.value, outcome)
+    first_failure = next((f for f in failures if f["step"] in steps), None)
+    writer.finish_run(
+        conn,
+        key,
+        status=status,
+        completed_at=_utc(record.end_time) or datetime.now(UTC),
+        steps_total=len(steps),
+        steps_completed=sum(1 for s in steps if logged.get(s) in ("success", "skipped")),
+        error_message=_error_message(run, first_failure, status),
+        error_details=first_failure,
+        retry_count=sum(retries.values()),
+        max_retries_reached=any(
+            retries[s] >= MAX_STEP_RETRIES for s in steps if logged.get(s) == "failed"
+        ),
+        run_metadata={
+            "dagster_run_id": run.run_id,
+            "dagster_status": run.status.value,
+            "planned_steps": steps,
+            "cpu_seconds": _cpu_seconds(conn, key),
+            "tenant_days_in_run": len(run_partition_keys(run, instance)) or 1,
+            "host": socket.gethostname(),
+        },
+        performance=performance_metrics(conn, key.tenant_id, key.day),
+    )
     return status
 
 

@@ -21,6 +21,7 @@ import dagster as dg
 
 from bakery_orchestration.automation.alerts import Alert, raise_alert, resolve_alerts
 from bakery_orchestration.automation.tags import TENANT_PARTITION
+from bakery_orchestration.batches import BATCH_TAG, run_partition_keys
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import list_tenants
 
@@ -56,11 +57,15 @@ class _Tenants:
 
 
 def check_alert(
-    tenants: _Tenants, evaluation: dg.AssetCheckEvaluation, run_tenant: str | None
+    tenants: _Tenants,
+    evaluation: dg.AssetCheckEvaluation,
+    run_tenant: str | None,
+    partition: str | None = None,
 ) -> Alert:
-    slug = _tenant_of_partition(evaluation.partition) or run_tenant
+    partition = partition or evaluation.partition
+    slug = _tenant_of_partition(partition) or run_tenant
     check = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-    where = f" for {evaluation.partition}" if evaluation.partition else ""
+    where = f" for {partition}" if partition else ""
     return tenants.alert(
         slug,
         alert_type="asset_check",
@@ -114,11 +119,34 @@ def _process_run(instance, database, tenants, record, failed: bool, log) -> None
     run = instance.get_run_by_id(record.run_id)
     if run is None:
         return
+    if BATCH_TAG in run.tags:
+        _process_batch_run(instance, database, tenants, run, failed, log)
+        return
     run_tenant = run.tags.get(TENANT_PARTITION)
     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
         _apply(database, check_alert(tenants, evaluation, run_tenant), not evaluation.passed, log)
     _apply(database, run_alert(tenants, run, record.event_log_entry.message or ""), failed, log)
+
+
+def _process_batch_run(instance, database, tenants, run, failed: bool, log) -> None:
+    """A tenant batch: each check result covers the batch and lists its failed tenant-days;
+    alerts stay per tenant. A failed batch raises no run alert: ``batch_split_sensor`` re-runs
+    each tenant alone and those runs alert for themselves."""
+    keys = run_partition_keys(run, instance)
+    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        listed = evaluation.metadata.get("failed_tenant_days")
+        bad = set(str(listed.value).split(", ")) if listed is not None else set()
+        for key in keys:
+            alert = check_alert(tenants, evaluation, None, partition=key)
+            _apply(database, alert, not evaluation.passed and key in bad, log)
+    if not failed:
+        for key in keys:
+            single = dg.DagsterRun(
+                job_name=run.job_name, run_id=run.run_id, tags={"dagster/partition": key}
+            )
+            _apply(database, run_alert(tenants, single, ""), False, log)
 
 
 @dg.sensor(

@@ -4,8 +4,9 @@ of the bakery platform's orchestrator, published when a run of this code locatio
 Destinations, both optional and read at publish time: an HTTP webhook
 (``BAKERY_EVENTS_WEBHOOK_URL``) and the RabbitMQ topic exchange ``orchestrator`` (durable) at
 ``BAKERY_RABBITMQ_URL``, routing key = the event name. A workflow is one Dagster run: one job
-(or asset backfill run) for one tenant-day, so ``tenants_processed``/``tenants_affected`` is 1
-for tenant-partitioned runs and 0 otherwise.
+(or asset backfill run) for one tenant-day or a tenant batch, so
+``tenants_processed``/``tenants_affected`` is the number of tenants it covers (0 for runs not
+partitioned by tenant-day).
 """
 
 import json
@@ -17,7 +18,7 @@ from typing import Any
 import dagster as dg
 import pika
 
-from bakery_orchestration.automation.tags import TENANT_PARTITION
+from bakery_orchestration.batches import run_tenants
 from bakery_orchestration.notifications.webhook import encode_payload, post_json
 
 EXCHANGE = "orchestrator"
@@ -33,7 +34,7 @@ def _timestamp(seconds: float | None) -> str:
 
 
 def _tenants(run: dg.DagsterRun) -> int:
-    return 1 if run.tags.get(TENANT_PARTITION) else 0
+    return len(run_tenants(run))
 
 
 def completed_payload(run: dg.DagsterRun, stats) -> dict[str, Any]:

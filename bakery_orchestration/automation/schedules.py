@@ -8,6 +8,8 @@ Cron, hour and timezones come from environment variables read when the definitio
   (default UTC): when the schedule evaluates. It must tick at least hourly, since each tick only
   starts the tenants whose local hour is the configured one (see ``automation.cycle``); the
   deterministic run key ``{tenant}:{day}`` makes extra ticks harmless.
+- ``BAKERY_TENANTS_PER_RUN`` (default 1): up to this many due tenants (adjacent in partition
+  order, same day and priority) share one run, as a partition range; see ``batches.py``.
 - ``BAKERY_RETRAINING_CRON`` (default ``0 22 * * 0``, Sunday 22:00) and
   ``BAKERY_RETRAINING_TIMEZONE`` (default Europe/Madrid).
 """
@@ -20,9 +22,10 @@ import dagster as dg
 from bakery_orchestration.automation import tags
 from bakery_orchestration.automation.cycle import due_cycles
 from bakery_orchestration.automation.retraining import model_health
+from bakery_orchestration.batches import CYCLE_DATE_TAG, plan_batches, run_tenants, tenants_per_run
 from bakery_orchestration.deliveries.schedules import delivery_tracking_schedule
 from bakery_orchestration.jobs import daily_cycle_job, retrain_model_job
-from bakery_orchestration.partitions import partition_key
+from bakery_orchestration.partitions import tenant_partitions
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import list_tenants
 
@@ -37,6 +40,7 @@ class ScheduleSettings:
     cycle_timezone: str = "UTC"
     retraining_cron: str = "0 22 * * 0"
     retraining_timezone: str = "Europe/Madrid"
+    tenants_per_run: int = 1
 
     @classmethod
     def from_environment(cls) -> "ScheduleSettings":
@@ -50,6 +54,7 @@ class ScheduleSettings:
             cycle_timezone=env.get("BAKERY_DAILY_CYCLE_TIMEZONE", cls.cycle_timezone),
             retraining_cron=env.get("BAKERY_RETRAINING_CRON", cls.retraining_cron),
             retraining_timezone=env.get("BAKERY_RETRAINING_TIMEZONE", cls.retraining_timezone),
+            tenants_per_run=tenants_per_run(env),
         )
 
 
@@ -72,25 +77,37 @@ def build_daily_cycle_schedule(settings: ScheduleSettings) -> dg.ScheduleDefinit
         due = [cycle for cycle in due if cycle.run_key not in launched]
         if not due:
             return dg.SkipReason(f"no active tenant at {settings.cycle_hour:02d}:00 local time")
+        order = (
+            context.instance.get_dynamic_partitions(tenant_partitions.name)
+            if settings.tenants_per_run > 1
+            else []
+        )
+        batches = plan_batches(
+            ((c.tenant.slug, c.day, c.tenant.run_priority) for c in due),
+            order,
+            settings.tenants_per_run,
+        )
         return [
             dg.RunRequest(
-                run_key=cycle.run_key,
-                partition_key=partition_key(cycle.tenant.slug, cycle.day),
+                run_key=batch.run_key,
+                partition_key=batch.partition_key,
                 tags={
-                    tags.PRIORITY: str(cycle.tenant.run_priority),
+                    tags.PRIORITY: str(batch.priority),
                     tags.RUN_TYPE: "scheduled",
                     **tags.triggered_by("schedule", DAILY_CYCLE_SCHEDULE),
+                    **batch.tags(),
                 },
             )
-            for cycle in due
+            for batch in batches
         ]
 
     return daily_cycle_schedule
 
 
 def _already_launched(instance: dg.DagsterInstance, days: set) -> set[str]:
-    """Run keys this schedule already launched for ``days``. Dagster dedupes a schedule's run
-    keys only within one tick, so a cron finer than hourly would start a tenant-day again."""
+    """``tenant:day`` keys this schedule already launched for ``days``, alone or in a batch.
+    Dagster dedupes a schedule's run keys only within one tick, so a cron finer than hourly
+    would start a tenant-day again."""
     launched: set[str] = set()
     for day in days:
         records = instance.get_run_records(
@@ -98,11 +115,12 @@ def _already_launched(instance: dg.DagsterInstance, days: set) -> set[str]:
                 job_name=daily_cycle_job.name,
                 tags={
                     "dagster/schedule_name": DAILY_CYCLE_SCHEDULE,
-                    "dagster/partition/date": day.isoformat(),
+                    CYCLE_DATE_TAG: day.isoformat(),
                 },
             )
         )
-        launched |= {r.dagster_run.tags.get("dagster/run_key") for r in records}
+        for record in records:
+            launched |= {f"{slug}:{day.isoformat()}" for slug in run_tenants(record.dagster_run)}
     return launched
 
 

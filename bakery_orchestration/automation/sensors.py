@@ -3,6 +3,7 @@
 import dagster as dg
 
 from bakery_orchestration.automation.alert_sensor import alert_sensor
+from bakery_orchestration.automation.batch_split import batch_split_sensor
 from bakery_orchestration.automation.events import workflow_completed_sensor, workflow_failed_sensor
 from bakery_orchestration.automation.freshness import build_sales_freshness_sensor
 from bakery_orchestration.automation.late_sales import late_sales_sensor
@@ -17,4 +18,5 @@ def build_sensors() -> list[dg.SensorDefinition]:
         build_sales_freshness_sensor(),
         workflow_completed_sensor,
         workflow_failed_sensor,
+        batch_split_sensor,
     ]

@@ -12,7 +12,11 @@ from bakery_orchestration.storage.io_manager import PartitionTables
 @daily_asset(
     group_name=REPORTING_GROUP,
 )
-def insights(forecast_validation: pd.DataFrame, production_plan: pd.DataFrame):
+def insights(
+    context: dg.AssetExecutionContext,
+    forecast_validation: pd.DataFrame,
+    production_plan: pd.DataFrame,
+):
     """Plain-language insights: worst forecast misses, unusual demand, stock-out and waste risks."""
     rows = derive_insights(forecast_validation, production_plan)
     counts = rows["kind"].value_counts().to_dict() if len(rows) else {}

@@ -6,6 +6,7 @@ replaces the partition's rows of all of them in one transaction; ``load_input`` 
 table's rows back for the upstream partition.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -35,27 +36,55 @@ class OrchestrationIOManager(dg.ConfigurableIOManager):
 
     database: dg.ResourceDependency[OrchestrationDatabase]
 
-    def handle_output(self, context: dg.OutputContext, obj: PartitionTables) -> None:
+    def handle_output(
+        self, context: dg.OutputContext, obj: PartitionTables | Mapping[str, PartitionTables]
+    ) -> None:
+        """Replace the partition's rows (or, for a tenant batch, each tenant-day's rows) and
+        record the step on each tenant-day's audit row, all in one transaction."""
         storage = ASSET_STORAGE[context.asset_key.path[-1]]
-        tenant, day = split_key(context.asset_partition_key)
-        tenant_id = self.database.tenant_id(tenant)
-        written = {}
+        outputs = obj if isinstance(obj, Mapping) else {str(context.asset_partition_key): obj}
+        audited = _in_a_run(context)
+        written: dict[str, int] = {}
         with self.database.engine.begin() as conn:
-            written[storage.main.name] = replace_partition(
-                conn, storage.main, tenant_id, day, obj.main
-            )
-            for name, table in storage.companions.items():
-                frame = obj.companions.get(name, pd.DataFrame())
-                written[table.name] = replace_partition(conn, table, tenant_id, day, frame)
-            if _in_a_run(context):
-                record_output(conn, context, self.database, obj.audit)
+            for key, tables in outputs.items():
+                tenant, day = split_key(key)
+                tenant_id = self.database.tenant_id(tenant)
+                counts = {
+                    storage.main.name: replace_partition(
+                        conn, storage.main, tenant_id, day, tables.main
+                    )
+                }
+                for name, table in storage.companions.items():
+                    frame = tables.companions.get(name, pd.DataFrame())
+                    counts[table.name] = replace_partition(conn, table, tenant_id, day, frame)
+                if audited:
+                    record_output(conn, context, self.database, tables.audit, key)
+                for name, count in counts.items():
+                    written[name] = written.get(name, 0) + count
         context.add_output_metadata({f"rows_{name}": count for name, count in written.items()})
 
-    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
+        """The upstream partition's rows; for a tenant batch, ``{partition key: rows}``."""
         storage = ASSET_STORAGE[context.asset_key.path[-1]]
-        tenant, day = split_key(context.asset_partition_key)
+        keys = [str(k) for k in context.asset_partition_keys]
+        frames = {}
         with self.database.engine.connect() as conn:
-            return read_partition(conn, storage.main, self.database.tenant_id(tenant), day)
+            for key in keys:
+                tenant, day = split_key(key)
+                frames[key] = read_partition(
+                    conn, storage.main, self.database.tenant_id(tenant), day
+                )
+        if len(keys) == 1 and not _is_range(context):
+            return frames[keys[0]]
+        return frames
+
+
+def _is_range(context: dg.InputContext) -> bool:
+    """True when the step runs over a partition range (a tenant batch), even of one key."""
+    try:
+        return context.step_context.has_partition_key_range
+    except dg.DagsterInvariantViolationError:
+        return False
 
 
 def _in_a_run(context: dg.OutputContext) -> bool:

@@ -10,6 +10,7 @@ A day with nothing to score (no forecast yet, closed day) passes with a note.
 import dagster as dg
 import sqlalchemy as sa
 
+from bakery_orchestration.daily_asset import batch_check_result
 from bakery_orchestration.db.schema import validation_runs
 from bakery_orchestration.partitions import split_key, tenant_day_partitions
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -49,14 +50,22 @@ def coverage_result(forecast_lines: int, coverage: float | None) -> dg.AssetChec
     )
 
 
-def _summary(context, database: OrchestrationDatabase) -> sa.RowMapping | None:
-    tenant, day = split_key(context.partition_key)
+def _summary(key: str, database: OrchestrationDatabase) -> sa.RowMapping | None:
+    tenant, day = split_key(key)
     query = sa.select(validation_runs).where(
         validation_runs.c.tenant_id == database.tenant_id(tenant),
         validation_runs.c.partition_date == day,
     )
     with database.engine.connect() as conn:
         return conn.execute(query).mappings().first()
+
+
+def _per_tenant_day(context: dg.AssetCheckExecutionContext, evaluate) -> dg.AssetCheckResult:
+    """``evaluate(key)`` for the check's tenant-day, or over a tenant batch as one result."""
+    if not context.has_partition_key_range:
+        return evaluate(str(context.partition_key))
+    keys = [str(key) for key in context.partition_keys]
+    return batch_check_result(None, [(key, evaluate(key)) for key in keys])
 
 
 @dg.asset_check(
@@ -68,8 +77,11 @@ def _summary(context, database: OrchestrationDatabase) -> sa.RowMapping | None:
 def forecast_accuracy(
     context: dg.AssetCheckExecutionContext, database: OrchestrationDatabase
 ) -> dg.AssetCheckResult:
-    row = _summary(context, database)
-    return accuracy_result(row["mape"] if row else None)
+    def evaluate(key: str) -> dg.AssetCheckResult:
+        row = _summary(key, database)
+        return accuracy_result(row["mape"] if row else None)
+
+    return _per_tenant_day(context, evaluate)
 
 
 @dg.asset_check(
@@ -81,5 +93,10 @@ def forecast_accuracy(
 def validation_coverage(
     context: dg.AssetCheckExecutionContext, database: OrchestrationDatabase
 ) -> dg.AssetCheckResult:
-    row = _summary(context, database)
-    return coverage_result(row["forecast_lines"] if row else 0, row["coverage"] if row else None)
+    def evaluate(key: str) -> dg.AssetCheckResult:
+        row = _summary(key, database)
+        return coverage_result(
+            row["forecast_lines"] if row else 0, row["coverage"] if row else None
+        )
+
+    return _per_tenant_day(context, evaluate)

@@ -1,0 +1,152 @@
+"""Tenant batches: several tenants' daily cycle in one Dagster run.
+
+Why: a run worker costs about 2-3 CPU-seconds before it does any work (process start, importing
+Dagster and pandas, loading the definitions) and, on Kubernetes, a pod start. At one run per
+tenant that overhead is most of a morning. ``BAKERY_TENANTS_PER_RUN`` (default 1) lets the daily
+schedule put up to that many tenants of the same day and priority in one run, as a Dagster
+partition range (``dagster/asset_partition_range_start`` / ``_end``).
+
+How it stays honest:
+
+- A range of a ``tenant x date`` partitioning is a rectangle over the tenants in the order they
+  were added (dynamic partition order). A batch is therefore a run of tenants that are adjacent
+  in that order, all due now, on the same local day and at the same priority; anything else
+  starts a new batch.
+- Every daily asset loops over the batch's tenant-days (``daily_asset``). The first tenant whose
+  step raises fails the step, with an error naming the tenant and date.
+- A failed batch is never retried as a batch (``dagster/max_retries`` 0). ``batch_split_sensor``
+  re-runs each of its tenant-days in a run of its own, so the healthy tenants complete within
+  minutes and the broken one fails alone, with its own audit row and alert.
+- The audit writes one ``orchestration_runs`` row per (run, tenant, date), batch or not.
+"""
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import dagster as dg
+
+from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.partitions import partition_key, split_key, tenant_day_partitions
+
+TENANTS_PER_RUN_ENV = "BAKERY_TENANTS_PER_RUN"
+BATCH_TAG = "bakery/batch_tenants"
+"""Comma-separated slugs of the tenants a batch run covers."""
+CYCLE_DATE_TAG = "bakery/cycle_date"
+"""The business day a scheduled daily-cycle run (batch or not) is for."""
+SPLIT_FROM_TAG = "bakery/split_from"
+"""On a single-tenant run: the failed batch run it re-runs a tenant of."""
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+MAX_TENANTS_PER_RUN = 200
+
+
+class TenantDayFailure(BakeryError):
+    """A tenant-day's step failed inside a batch run; the message names the tenant and date."""
+
+
+def tenants_per_run(env: dict | None = None) -> int:
+    """``BAKERY_TENANTS_PER_RUN`` (default 1: one run per tenant)."""
+    raw = (env if env is not None else os.environ).get(TENANTS_PER_RUN_ENV, "1")
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_TENANTS_PER_RUN:
+        raise BakeryError(
+            f"{TENANTS_PER_RUN_ENV}={raw!r}: use a whole number from 1 to {MAX_TENANTS_PER_RUN}"
+        )
+    return size
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Tenants (adjacent in partition order) whose cycle for ``day`` runs together."""
+
+    tenants: tuple[str, ...]
+    day: date
+    priority: int
+
+    @property
+    def run_key(self) -> str:
+        if len(self.tenants) == 1:
+            return f"{self.tenants[0]}:{self.day.isoformat()}"
+        return f"{self.tenants[0]}..{self.tenants[-1]}:{self.day.isoformat()}"
+
+    def tags(self) -> dict[str, str]:
+        """Run tags that make the run cover the batch (none beyond the date for one tenant)."""
+        tags = {CYCLE_DATE_TAG: self.day.isoformat()}
+        if len(self.tenants) > 1:
+            tags.update(
+                {
+                    RANGE_START_TAG: str(partition_key(self.tenants[0], self.day)),
+                    RANGE_END_TAG: str(partition_key(self.tenants[-1], self.day)),
+                    BATCH_TAG: ",".join(self.tenants),
+                    "dagster/max_retries": "0",  # batch_split_sensor re-runs each tenant alone
+                }
+            )
+        return tags
+
+    @property
+    def partition_key(self) -> dg.MultiPartitionKey | None:
+        return partition_key(self.tenants[0], self.day) if len(self.tenants) == 1 else None
+
+
+def plan_batches(
+    due: Iterable[tuple[str, date, int]], order: Sequence[str], size: int
+) -> list[Batch]:
+    """Group due (tenant, day, priority) into batches of at most ``size`` tenants.
+
+    ``order`` is the tenant partition order (``instance.get_dynamic_partitions("tenant")``): a
+    batch only holds tenants adjacent in it, so its partition range covers exactly them.
+    Tenants missing from ``order`` run alone.
+    """
+    position = {slug: i for i, slug in enumerate(order)}
+    ranked = sorted(due, key=lambda d: (d[1], -d[2], position.get(d[0], len(order)), d[0]))
+    batches: list[Batch] = []
+    current: list[str] = []
+    for slug, day, priority in ranked:
+        if current and _extends(batches[-1], current, slug, day, priority, position, size):
+            current.append(slug)
+            batches[-1] = Batch(tuple(current), day, priority)
+            continue
+        current = [slug]
+        batches.append(Batch((slug,), day, priority))
+    return batches
+
+
+def _extends(last: Batch, current, slug, day, priority, position, size) -> bool:
+    return (
+        last.day == day
+        and last.priority == priority
+        and len(current) < size
+        and slug in position
+        and current[-1] in position
+        and position[slug] == position[current[-1]] + 1
+    )
+
+
+def run_partition_keys(run: dg.DagsterRun, instance: dg.DagsterInstance) -> list[str]:
+    """The tenant-day partition keys a daily-cycle run covers (one, a batch, or none)."""
+    single = run.tags.get("dagster/partition")
+    if single and "|" in single:
+        return [single]
+    start, end = run.tags.get(RANGE_START_TAG), run.tags.get(RANGE_END_TAG)
+    if not (start and end and "|" in start):
+        return []
+    keys = tenant_day_partitions.get_partition_keys_in_range(
+        dg.PartitionKeyRange(start, end), dynamic_partitions_store=instance
+    )
+    return [str(key) for key in keys]
+
+
+def run_tenants(run: dg.DagsterRun) -> list[str]:
+    """Slugs of the tenants a run is for, read from its tags (no instance needed)."""
+    if run.tags.get(BATCH_TAG):
+        return run.tags[BATCH_TAG].split(",")
+    single = run.tags.get("dagster/partition")
+    if single and "|" in single:
+        return [split_key(single)[0]]
+    tenant = run.tags.get("dagster/partition/tenant")
+    return [tenant] if tenant else []
