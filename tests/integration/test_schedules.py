@@ -99,6 +99,7 @@ def test_daily_request_targets_todays_partition_with_priority_and_tags(tick, dat
         "dagster/priority": "10",
         "bakery/run_type": "scheduled",
         "bakery/triggered_by": "schedule:daily_cycle_schedule",
+        "bakery/cycle_date": "2026-03-29",
     }
     assert requests["madrid-b:2026-03-29"].tags["dagster/priority"] == "0"
     again = {r.run_key: r.partition_key for r in tick(DAILY, database, at)}
@@ -145,6 +146,46 @@ def test_schedule_settings_come_from_the_environment_when_built(monkeypatch, tic
     monkeypatch.setenv("BAKERY_DAILY_CYCLE_HOUR", "24")
     with pytest.raises(ValueError, match="0 to 23"):
         ScheduleSettings.from_environment()
+
+
+def test_tenant_batches_hold_adjacent_due_tenants_of_one_priority(empty_db_url):
+    """BAKERY_TENANTS_PER_RUN=3: b1..b5 added in order, b3 suspended, b5 enterprise: the due
+    tenants form the partition ranges b1..b2 (b3 breaks adjacency), b4 alone (b5's priority
+    differs) and b5 alone; a second tick launches nothing again."""
+    db = migrated_database(empty_db_url)
+    specs = [(f"b{i}", {}) for i in range(1, 6)]
+    specs[2] = ("b3", {"status": "suspended"})
+    specs[4] = ("b5", {"tier": "enterprise"})
+    add_tenants(db.engine, *specs)
+    schedule = build_daily_cycle_schedule(ScheduleSettings(tenants_per_run=3))
+    at = datetime(2026, 3, 28, 7, tzinfo=UTC)
+    with dg.instance_for_test() as fresh:
+        fresh.add_dynamic_partitions("tenant", [f"b{i}" for i in range(1, 6)])
+        context = dg.build_schedule_context(
+            instance=fresh, scheduled_execution_time=at, resources={"database": db}
+        )
+        requests = {r.run_key: r for r in schedule(context)}
+        assert sorted(requests) == ["b1..b2:2026-03-28", "b4:2026-03-28", "b5:2026-03-28"]
+        batch = requests["b1..b2:2026-03-28"]
+        assert batch.partition_key is None
+        assert batch.tags["dagster/asset_partition_range_start"] == "2026-03-28|b1"
+        assert batch.tags["dagster/asset_partition_range_end"] == "2026-03-28|b2"
+        assert batch.tags["bakery/batch_tenants"] == "b1,b2"
+        assert batch.tags["dagster/max_retries"] == "0"
+        assert requests["b5:2026-03-28"].tags["dagster/priority"] == "10"
+        assert requests["b4:2026-03-28"].partition_key == "2026-03-28|b4"
+        job = build_definitions(local_resources(db.url)).resolve_job_def(schedule.job_name)
+        fresh.create_run_for_job(
+            job,
+            run_id=None,
+            tags={**batch.tags, "dagster/schedule_name": schedule.name, "dagster/run_key": "x"},
+        )
+        later = dg.build_schedule_context(
+            instance=fresh,
+            scheduled_execution_time=at + timedelta(minutes=1),
+            resources={"database": db},
+        )
+        assert keys(schedule(later)) == ["b4:2026-03-28", "b5:2026-03-28"]
 
 
 def _write_health(engine, slug_ids, mape_by_tenant, trained_days_ago, today):

@@ -1,0 +1,183 @@
+"""Tenant batches for real, on SQLite and PostgreSQL: two tenants' daily cycle in one run (a
+partition range), each with its own audit row and the same results as a run of its own; and a
+batch in which one tenant's model is corrupt, which fails naming that tenant and is split by
+``batch_split_sensor`` into one run per tenant, where only the broken tenant fails."""
+
+from datetime import timedelta
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from bakery_orchestration.audit.recorder import finalize_run
+from bakery_orchestration.automation.batch_split import batch_split_sensor
+from bakery_orchestration.batches import Batch
+from bakery_orchestration.db.schema import demand_forecasts, forecast_models
+from bakery_orchestration.partitions import partition_key
+from tests.conftest import DIALECTS
+from tests.integration.audit_world import DAY, prepared_world
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def world(request, tmp_path_factory, postgres_server):
+    home = tmp_path_factory.mktemp("batch_home")
+    with prepared_world(request.param, home, postgres_server, tenants=2) as built:
+        yield built
+
+
+def run_batch(world, day) -> dg.ExecuteInProcessResult:
+    batch = Batch(tuple(t.slug for t in world.tenants), day, 0)
+    result = world.job.execute_in_process(
+        instance=world.instance, tags=batch.tags(), raise_on_error=False
+    )
+    finalize_run(world.instance, world.database, result.run_id)
+    return result
+
+
+def forecast_rows(world, tenant, day) -> list[tuple]:
+    table = demand_forecasts
+    query = (
+        sa.select(table.c.product_id, table.c.target_date, table.c.p10, table.c.p50, table.c.p90)
+        .where(table.c.tenant_id == tenant.id, table.c.partition_date == day)
+        .order_by(table.c.product_id, table.c.target_date)
+    )
+    with world.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(query)]
+
+
+def batch_rows(world, run_id) -> dict[str, dict]:
+    rows = [r for r in world.rows() if r["run_metadata"]["dagster_run_id"] == run_id]
+    by_tenant = {t.id: t.slug for t in world.tenants}
+    return {by_tenant[r["tenant_id"]]: r for r in rows}
+
+
+@pytest.fixture(scope="module")
+def runs(world):
+    """The day before as a batch (it trains both models), the day for the first tenant
+    alone, then the day as a batch."""
+    before = run_batch(world, DAY - timedelta(days=1))
+    alone = world.run(world.tenants[0].slug, DAY)
+    single_rows = forecast_rows(world, world.tenants[0], DAY)
+    batch = run_batch(world, DAY)
+    return {"before": before, "alone": alone, "batch": batch, "single_rows": single_rows}
+
+
+def test_a_batch_run_audits_each_tenant_day_on_its_own_row(world, runs):
+    assert runs["before"].success and runs["batch"].success
+    slugs = [t.slug for t in world.tenants]
+    rows = batch_rows(world, runs["batch"].run_id)
+    assert sorted(rows) == sorted(slugs)
+    for slug, row in rows.items():
+        assert row["status"] == "completed", slug
+        assert row["run_number"].startswith(f"ORCH-20260316-{slug}-")
+        assert row["forecasts_generated"] == 12 * 7
+        assert row["saga_steps_total"] == row["saga_steps_completed"] == 8
+        assert row["run_metadata"]["tenant_batch"] == ",".join(slugs)
+        assert row["run_metadata"]["tenant_days_in_run"] == 2
+        assert row["forecast_data"]["products"] == 12
+    assert len({row["run_number"] for row in rows.values()}) == 2
+
+
+def test_a_tenant_in_a_batch_gets_what_it_gets_alone(world, runs):
+    assert runs["alone"].success
+    rows = forecast_rows(world, world.tenants[0], DAY)
+    assert len(rows) == 12 * 7
+    assert rows == runs["single_rows"]
+
+
+def test_dagster_sees_every_tenant_day_materialized_and_checked(world, runs):
+    result = runs["batch"]
+    materialized = world.instance.get_materialized_partitions(dg.AssetKey("demand_forecast"))
+    for tenant in world.tenants:
+        assert str(partition_key(tenant.slug, DAY)) in materialized
+    planned = [
+        e
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+        and e.asset_key == dg.AssetKey("production_plan")
+    ]
+    assert len(planned) == 2
+    metadata = planned[0].step_materialization_data.materialization.metadata
+    assert metadata["tenant_days"].value == 2
+    per_tenant = metadata["per_tenant_day"].value
+    assert sorted(per_tenant) == sorted(str(partition_key(t.slug, DAY)) for t in world.tenants)
+    assert metadata["total_batches"].value == sum(v["batches"] for v in per_tenant.values())
+    checks = {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert checks["forecast_accuracy"].metadata["tenant_days_checked"].value == 2
+    assert checks["sales_input_quality"].passed
+
+
+def test_one_broken_tenant_fails_the_batch_by_name_and_the_split_isolates_it(world, runs):
+    broken = world.tenants[1]
+    with world.engine.begin() as conn:
+        saved = dict(
+            conn.execute(
+                sa.select(forecast_models.c.id, forecast_models.c.sha256).where(
+                    forecast_models.c.tenant_id == broken.id
+                )
+            ).all()
+        )
+        conn.execute(
+            sa.update(forecast_models)
+            .where(forecast_models.c.tenant_id == broken.id)
+            .values(sha256="0" * 64)
+        )
+    try:
+        day = DAY + timedelta(days=1)
+        failed = run_batch(world, day)
+        assert not failed.success
+        failure = next(e for e in failed.all_events if e.event_type_value == "STEP_FAILURE")
+        assert failure.step_key == "demand_forecast"
+        assert f"tenant {broken.slug} {day}" in failure.step_failure_data.error.cause.message
+        rows = batch_rows(world, failed.run_id)
+        assert sorted(rows) == sorted(t.slug for t in world.tenants)
+        for row in rows.values():
+            assert row["status"] == "failed"
+            assert f"tenant {broken.slug} {day}" in row["error_message"]
+            assert row["forecasting_status"] == "failed"
+
+        run = world.instance.get_run_by_id(failed.run_id)
+        failure_event = next(
+            e.dagster_event
+            for e in world.instance.all_logs(failed.run_id)
+            if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE
+        )
+        context = dg.build_run_status_sensor_context(
+            sensor_name=batch_split_sensor.name,
+            dagster_event=failure_event,
+            dagster_instance=world.instance,
+            dagster_run=run,
+        ).for_run_failure()
+        requests = list(batch_split_sensor(context))
+        assert sorted(str(r.partition_key) for r in requests) == sorted(
+            str(partition_key(t.slug, day)) for t in world.tenants
+        )
+        assert all(r.tags["bakery/split_from"] == failed.run_id for r in requests)
+        assert len({r.run_key for r in requests}) == 2
+
+        outcomes = {}
+        for request in requests:
+            single = world.job.execute_in_process(
+                partition_key=request.partition_key,
+                instance=world.instance,
+                tags=request.tags,
+                raise_on_error=False,
+            )
+            finalize_run(world.instance, world.database, single.run_id)
+            slug = str(request.partition_key).split("|")[1]
+            outcomes[slug] = (single.success, world.row_of(single.run_id)["status"])
+        expected = {t.slug: (True, "completed") for t in world.tenants}
+        expected[broken.slug] = (False, "failed")
+        assert outcomes == expected
+    finally:
+        with world.engine.begin() as conn:
+            for model_id, digest in saved.items():
+                conn.execute(
+                    sa.update(forecast_models)
+                    .where(forecast_models.c.id == model_id)
+                    .values(sha256=digest)
+                )

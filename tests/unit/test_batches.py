@@ -1,0 +1,117 @@
+"""Tenant batches: grouping due tenants into partition ranges, their tags, and how a batch's
+metadata and check results are combined."""
+
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from bakery_orchestration.batches import Batch, plan_batches, run_tenants, tenants_per_run
+from bakery_orchestration.daily_asset import batch_check_result, batch_metadata
+from bakery_orchestration.errors import BakeryError
+
+DAY = date(2026, 3, 16)
+ORDER = ["a", "b", "c", "d", "e", "f", "g"]
+
+
+def _groups(batches):
+    return [(b.tenants, b.day, b.priority) for b in batches]
+
+
+def test_adjacent_tenants_share_a_run_up_to_the_size():
+    due = [(slug, DAY, 0) for slug in ORDER]
+    assert [b.tenants for b in plan_batches(due, ORDER, 3)] == [
+        ("a", "b", "c"),
+        ("d", "e", "f"),
+        ("g",),
+    ]
+    assert [b.tenants for b in plan_batches(due, ORDER, 1)] == [(s,) for s in ORDER]
+
+
+def test_gaps_days_priorities_and_unknown_tenants_start_new_batches():
+    other = date(2026, 3, 17)
+    due = [
+        ("a", DAY, 0),
+        ("b", DAY, 0),
+        ("d", DAY, 0),  # c is not due: a gap in the partition order
+        ("e", DAY, 10),  # another priority
+        ("f", other, 0),  # another day
+        ("g", other, 0),
+        ("zz", other, 0),  # not a registered partition yet
+    ]
+    assert _groups(plan_batches(due, ORDER, 10)) == [
+        (("e",), DAY, 10),
+        (("a", "b"), DAY, 0),
+        (("d",), DAY, 0),
+        (("f", "g"), other, 0),
+        (("zz",), other, 0),
+    ]
+
+
+def test_batch_tags_make_a_partition_range_that_is_never_retried_as_a_batch():
+    batch = Batch(("a", "b", "c"), DAY, 5)
+    assert batch.run_key == "a..c:2026-03-16"
+    assert batch.partition_key is None
+    assert batch.tags() == {
+        "bakery/cycle_date": "2026-03-16",
+        "dagster/asset_partition_range_start": "2026-03-16|a",
+        "dagster/asset_partition_range_end": "2026-03-16|c",
+        "bakery/batch_tenants": "a,b,c",
+        "dagster/max_retries": "0",
+    }
+    single = Batch(("a",), DAY, 5)
+    assert (single.run_key, str(single.partition_key)) == ("a:2026-03-16", "2026-03-16|a")
+    assert single.tags() == {"bakery/cycle_date": "2026-03-16"}
+
+
+def test_run_tenants_reads_batches_single_runs_and_others():
+    def run(tags):
+        return dg.DagsterRun(job_name="daily_cycle_job", tags=tags)
+
+    assert run_tenants(run(Batch(("a", "b"), DAY, 0).tags())) == ["a", "b"]
+    assert run_tenants(run({"dagster/partition": "2026-03-16|c"})) == ["c"]
+    assert run_tenants(run({"dagster/partition": "c"})) == []
+
+
+@pytest.mark.parametrize("raw", ["0", "201", "ten", "-1"])
+def test_tenants_per_run_refuses_nonsense_with_one_line(raw):
+    with pytest.raises(BakeryError, match="BAKERY_TENANTS_PER_RUN.*1 to 200"):
+        tenants_per_run({"BAKERY_TENANTS_PER_RUN": raw})
+    assert tenants_per_run({}) == 1
+    assert tenants_per_run({"BAKERY_TENANTS_PER_RUN": "25"}) == 25
+
+
+def test_batch_metadata_sums_integers_and_keeps_each_tenant_day():
+    metadata = batch_metadata(
+        {
+            "2026-03-16|a": {"products": 12, "units": 3.5, "closed": False, "source": "x"},
+            "2026-03-16|b": {"products": 10, "units": 1.5, "closed": True, "source": "y"},
+        }
+    )
+    assert metadata["tenant_days"] == 2
+    assert metadata["total_products"] == 22
+    assert "total_units" not in metadata and "total_closed" not in metadata
+    assert metadata["per_tenant_day"].value["2026-03-16|b"] == {
+        "products": 10,
+        "units": 1.5,
+        "closed": True,
+        "source": "y",
+    }
+
+
+def test_a_batch_check_fails_if_any_tenant_day_fails_and_names_it():
+    passed = dg.AssetCheckResult(passed=True)
+    warn = dg.AssetCheckResult(
+        passed=False, severity=dg.AssetCheckSeverity.WARN, description="MAPE 25.0% above 20%"
+    )
+    error = dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR)
+    ok = batch_check_result("c", [("k1", passed), ("k2", passed)])
+    assert ok.passed and ok.metadata["tenant_days_failed"].value == 0
+    mixed = batch_check_result("c", [("k1", passed), ("k2", warn)])
+    assert not mixed.passed and mixed.severity == dg.AssetCheckSeverity.WARN
+    assert mixed.description == "k2: MAPE 25.0% above 20%"
+    assert mixed.metadata["failed_tenant_days"].value == "k2"
+    worst = batch_check_result("c", [("k1", warn), ("k2", error)])
+    assert worst.severity == dg.AssetCheckSeverity.ERROR
+    assert worst.metadata["failed_tenant_days"].value == "k1, k2"
+    assert worst.description == "k1: MAPE 25.0% above 20%; k2: failed"
