@@ -10,8 +10,9 @@ How it stays honest:
 
 - A range of a ``tenant x date`` partitioning is a rectangle over the tenants in the order they
   were added (dynamic partition order). A batch is therefore a run of tenants that are adjacent
-  in that order, all due now, on the same local day and at the same priority; anything else
-  starts a new batch.
+  in that order, all due now and on the same local day; anything else starts a new batch. It
+  runs at the ``dagster/priority`` of its most urgent tenant, and the queue still starts the
+  most urgent batches first.
 - Every daily asset loops over the batch's tenant-days (``daily_asset``). The first tenant whose
   step raises fails the step, with an error naming the tenant and date.
 - A failed batch is never retried as a batch (``dagster/max_retries`` 0). ``batch_split_sensor``
@@ -96,35 +97,34 @@ class Batch:
 def plan_batches(
     due: Iterable[tuple[str, date, int]], order: Sequence[str], size: int
 ) -> list[Batch]:
-    """Group due (tenant, day, priority) into batches of at most ``size`` tenants.
+    """Group due (tenant, day, priority) into batches of at most ``size`` tenants, most urgent
+    batch first.
 
     ``order`` is the tenant partition order (``instance.get_dynamic_partitions("tenant")``): a
-    batch only holds tenants adjacent in it, so its partition range covers exactly them.
-    Tenants missing from ``order`` run alone.
+    batch only holds tenants adjacent in it, so its partition range covers exactly them. A batch
+    runs at the priority of its most urgent tenant. Tenants missing from ``order`` run alone.
     """
     position = {slug: i for i, slug in enumerate(order)}
-    ranked = sorted(due, key=lambda d: (d[1], -d[2], position.get(d[0], len(order)), d[0]))
-    batches: list[Batch] = []
-    current: list[str] = []
-    for slug, day, priority in ranked:
-        if current and _extends(batches[-1], current, slug, day, priority, position, size):
-            current.append(slug)
-            batches[-1] = Batch(tuple(current), day, priority)
-            continue
-        current = [slug]
-        batches.append(Batch((slug,), day, priority))
-    return batches
-
-
-def _extends(last: Batch, current, slug, day, priority, position, size) -> bool:
-    return (
-        last.day == day
-        and last.priority == priority
-        and len(current) < size
-        and slug in position
-        and current[-1] in position
-        and position[slug] == position[current[-1]] + 1
-    )
+    ranked = sorted(due, key=lambda d: (d[1], position.get(d[0], len(order)), d[0]))
+    groups: list[list[tuple[str, date, int]]] = []
+    for item in ranked:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and len(groups[-1]) < size
+            and last[1] == item[1]
+            and last[0] in position
+            and item[0] in position
+            and position[item[0]] == position[last[0]] + 1
+        ):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    batches = [
+        Batch(tuple(slug for slug, _, _ in group), group[0][1], max(p for _, _, p in group))
+        for group in groups
+    ]
+    return sorted(batches, key=lambda b: (b.day, -b.priority))
 
 
 def run_partition_keys(run: dg.DagsterRun, instance: dg.DagsterInstance) -> list[str]:

@@ -41,6 +41,10 @@ def _process_cpu_seconds() -> float:
     return round(usage.ru_utime + usage.ru_stime, 3)
 
 
+def _process_peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
+
+
 def _utc(timestamp: float | None) -> datetime | None:
     return datetime.fromtimestamp(timestamp, UTC) if timestamp else None
 
@@ -122,6 +126,7 @@ def record_output(
                 "host": socket.gethostname(),
                 "pid": os.getpid(),
                 "process_cpu_seconds": _process_cpu_seconds(),
+                "process_peak_rss_mb": _process_peak_rss_mb(),
                 **audit.get("details", {}),
             },
         ),
@@ -220,7 +225,7 @@ def _finalize_key(conn, instance, database, record, key, steps, failures, retrie
             "dagster_run_id": run.run_id,
             "dagster_status": run.status.value,
             "planned_steps": steps,
-            "cpu_seconds": _cpu_seconds(conn, key),
+            **_process_figures(conn, key),
             "tenant_days_in_run": len(run_partition_keys(run, instance)) or 1,
             "host": socket.gethostname(),
         },
@@ -298,14 +303,17 @@ def _error_message(run: dg.DagsterRun, failure: dict | None, status: str) -> str
     return None
 
 
-def _cpu_seconds(conn: sa.Connection, key: writer.RunKey) -> float:
-    """Sum over step processes of the CPU each had used at its last output."""
+def _process_figures(conn: sa.Connection, key: writer.RunKey) -> dict[str, float]:
+    """``cpu_seconds``: the sum over step processes of the CPU each had used at its last output;
+    ``peak_rss_mb``: the largest resident memory any of them reached."""
     from bakery_orchestration.db.schema import orchestration_step_logs as log
 
     rows = conn.execute(sa.select(log.c.details).where(log.c.run_number == key.run_number)).all()
     per_pid: dict[int, float] = {}
+    peak = 0.0
     for (details,) in rows:
         if details and "pid" in details:
             pid = details["pid"]
             per_pid[pid] = max(per_pid.get(pid, 0.0), details.get("process_cpu_seconds", 0.0))
-    return round(sum(per_pid.values()), 3)
+            peak = max(peak, details.get("process_peak_rss_mb", 0.0))
+    return {"cpu_seconds": round(sum(per_pid.values()), 3), "peak_rss_mb": peak}

@@ -61,6 +61,7 @@ def test_clean_runs_complete_with_every_step_filled(world, clean_runs):
         assert row["duration_seconds"] >= 0
         assert row["run_metadata"]["dagster_run_id"] == result.run_id
         assert row["run_metadata"]["cpu_seconds"] > 0
+        assert 50 < row["run_metadata"]["peak_rss_mb"] < 2000
         assert row["forecast_data"]["products"] == 12
 
 

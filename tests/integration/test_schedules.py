@@ -150,8 +150,8 @@ def test_schedule_settings_come_from_the_environment_when_built(monkeypatch, tic
 
 def test_tenant_batches_hold_adjacent_due_tenants_of_one_priority(empty_db_url):
     """BAKERY_TENANTS_PER_RUN=3: b1..b5 added in order, b3 suspended, b5 enterprise: the due
-    tenants form the partition ranges b1..b2 (b3 breaks adjacency), b4 alone (b5's priority
-    differs) and b5 alone; a second tick launches nothing again."""
+    tenants form the partition ranges b1..b2 (b3 breaks adjacency) and b4..b5, at b5's
+    priority; a second tick launches nothing again."""
     db = migrated_database(empty_db_url)
     specs = [(f"b{i}", {}) for i in range(1, 6)]
     specs[2] = ("b3", {"status": "suspended"})
@@ -165,15 +165,15 @@ def test_tenant_batches_hold_adjacent_due_tenants_of_one_priority(empty_db_url):
             instance=fresh, scheduled_execution_time=at, resources={"database": db}
         )
         requests = {r.run_key: r for r in schedule(context)}
-        assert sorted(requests) == ["b1..b2:2026-03-28", "b4:2026-03-28", "b5:2026-03-28"]
+        assert sorted(requests) == ["b1..b2:2026-03-28", "b4..b5:2026-03-28"]
         batch = requests["b1..b2:2026-03-28"]
         assert batch.partition_key is None
         assert batch.tags["dagster/asset_partition_range_start"] == "2026-03-28|b1"
         assert batch.tags["dagster/asset_partition_range_end"] == "2026-03-28|b2"
         assert batch.tags["bakery/batch_tenants"] == "b1,b2"
         assert batch.tags["dagster/max_retries"] == "0"
-        assert requests["b5:2026-03-28"].tags["dagster/priority"] == "10"
-        assert requests["b4:2026-03-28"].partition_key == "2026-03-28|b4"
+        assert requests["b4..b5:2026-03-28"].tags["dagster/priority"] == "10"
+        assert batch.tags["dagster/priority"] == "0"
         job = build_definitions(local_resources(db.url)).resolve_job_def(schedule.job_name)
         fresh.create_run_for_job(
             job,
@@ -185,7 +185,7 @@ def test_tenant_batches_hold_adjacent_due_tenants_of_one_priority(empty_db_url):
             scheduled_execution_time=at + timedelta(minutes=1),
             resources={"database": db},
         )
-        assert keys(schedule(later)) == ["b4:2026-03-28", "b5:2026-03-28"]
+        assert keys(schedule(later)) == ["b4..b5:2026-03-28"]
 
 
 def _write_health(engine, slug_ids, mape_by_tenant, trained_days_ago, today):

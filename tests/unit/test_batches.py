@@ -28,21 +28,20 @@ def test_adjacent_tenants_share_a_run_up_to_the_size():
     assert [b.tenants for b in plan_batches(due, ORDER, 1)] == [(s,) for s in ORDER]
 
 
-def test_gaps_days_priorities_and_unknown_tenants_start_new_batches():
+def test_gaps_days_and_unknown_tenants_start_new_batches_and_the_most_urgent_go_first():
     other = date(2026, 3, 17)
     due = [
         ("a", DAY, 0),
         ("b", DAY, 0),
         ("d", DAY, 0),  # c is not due: a gap in the partition order
-        ("e", DAY, 10),  # another priority
+        ("e", DAY, 10),  # the batch d..e runs at e's priority
         ("f", other, 0),  # another day
         ("g", other, 0),
         ("zz", other, 0),  # not a registered partition yet
     ]
     assert _groups(plan_batches(due, ORDER, 10)) == [
-        (("e",), DAY, 10),
+        (("d", "e"), DAY, 10),
         (("a", "b"), DAY, 0),
-        (("d",), DAY, 0),
         (("f", "g"), other, 0),
         (("zz",), other, 0),
     ]
