@@ -2,14 +2,20 @@
 ``dagster-daemon``, runs going through the queue (the project's dagster.yaml: 2 runs at once, one
 per tenant) and launched as run worker subprocesses, until every run has ended.
 
-Run: .venv/bin/python benchmarks/daemon_tick.py [--tenants 10] [--storage-url postgresql://...]
+Run: .venv/bin/python benchmarks/daemon_tick.py [--tenants 10] [--tenants-per-run 10] [--postgres]
 
-Instance storage is SQLite in a temporary DAGSTER_HOME unless ``--storage-url`` points at a
-PostgreSQL database. Tenant models are trained beforehand (``--no-pretrain`` to include the fit),
-so the figure is the steady-state morning. The schedule is made to tick every minute at the
-tenants' local hour at one minute a few minutes ahead, so exactly one tick is the morning's tick:
-a schedule dedupes run keys only within one tick, so a second matching tick would run every tenant
-again.
+Instance storage is SQLite in a temporary DAGSTER_HOME and the orchestration database SQLite,
+unless ``--postgres``: then both live in two fresh databases on the local PostgreSQL server
+(``--postgres-server``), dropped afterwards; ``--storage-url`` points Dagster's storage at a
+given PostgreSQL database instead. ``--tenants-per-run`` sets ``BAKERY_TENANTS_PER_RUN`` for the
+schedule (tenant batches, see bakery_orchestration/batches.py).
+
+After the morning, the same job runs once more in this process for one tenant (a warm re-run of
+the same day): its CPU seconds are the in-process compute the end-to-end time is compared with.
+
+Tenant models are trained beforehand (``--no-pretrain`` to include the fit), so the figure is
+the steady-state morning. Once the tenants are ready, the schedule is set to tick at a minute
+just ahead, at the tenants' local hour, so exactly one tick is the morning's tick.
 """
 
 import os
@@ -27,7 +33,7 @@ import click
 
 ROOT = Path(__file__).resolve().parents[1]
 TENANT_ZONE = "Europe/Madrid"  # the demo bakeries are in Spain and France: same offset
-TICK_LEAD = timedelta(minutes=5)  # time to prepare the tenants before the tick
+TICK_LEAD = timedelta(seconds=90)  # the daemon and its code server start before the tick
 
 
 def prepare(database_url: str, tenants: int, day: date, pretrain: bool) -> list:
@@ -48,14 +54,22 @@ def prepare(database_url: str, tenants: int, day: date, pretrain: bool) -> list:
     return prepared
 
 
-def write_instance_yaml(home: Path, storage_url: str | None) -> None:
+def write_instance_yaml(home: Path, storage_url: str | None, max_concurrent: int | None) -> None:
     text = (ROOT / "dagster.yaml").read_text()
+    if max_concurrent is not None:
+        text = text.replace("max_concurrent_runs: 2", f"max_concurrent_runs: {max_concurrent}")
     if storage_url:
         text += f"\nstorage:\n  postgres:\n    postgres_url: {storage_url}\n"
     (home / "dagster.yaml").write_text(text)
 
 
-def wait_for_runs(instance, expected: int, timeout: float, started: float) -> list:
+def covered_tenants(records: list) -> int:
+    from bakery_orchestration.batches import run_tenants
+
+    return sum(len(run_tenants(r.dagster_run)) for r in records)
+
+
+def wait_for_runs(instance, tenants: int, timeout: float, started: float) -> list:
     import dagster as dg
 
     finished = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE}
@@ -67,54 +81,167 @@ def wait_for_runs(instance, expected: int, timeout: float, started: float) -> li
         if len(done) != seen:
             seen = len(done)
             click.echo(f"  {time.monotonic() - started:6.1f} s: {len(records)} runs, {seen} ended")
-        if len(records) >= expected and len(done) == len(records):
+        if covered_tenants(records) >= tenants and len(done) == len(records):
             return records
-        time.sleep(2)
+        time.sleep(1)
     raise click.ClickException(f"timed out after {timeout:.0f} s with {seen} runs ended")
 
 
-def report(records: list, daemon_started: float, wall: float) -> None:
+def process_figures(database_url: str) -> dict[str, tuple[float, float]]:
+    """Per Dagster run: (CPU seconds, peak RSS MiB) of its worker, from the audit rows."""
+    import sqlalchemy as sa
+
+    from bakery_orchestration.db.engine import create_db_engine
+    from bakery_orchestration.db.schema import orchestration_runs
+
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            metadata = conn.execute(sa.select(orchestration_runs.c.run_metadata)).scalars().all()
+    finally:
+        engine.dispose()
+    figures: dict[str, tuple[float, float]] = {}
+    for m in metadata:
+        if m and "cpu_seconds" in m:
+            cpu, rss = figures.get(m["dagster_run_id"], (0.0, 0.0))
+            figures[m["dagster_run_id"]] = (
+                max(cpu, m["cpu_seconds"]),
+                max(rss, m.get("peak_rss_mb", 0.0)),
+            )
+    return figures
+
+
+def in_process_reference(
+    database_url: str, instance, tenant: str, day: date
+) -> tuple[float, float]:
+    """(CPU s, wall s) of one warm tenant-day of the daily job run in this process."""
+    import resource
+
+    from bakery_orchestration.definitions import build_definitions
+    from bakery_orchestration.partitions import partition_key
+    from bakery_orchestration.resources import local_resources
+
+    job = build_definitions(local_resources(database_url)).resolve_job_def("daily_cycle_job")
+    job.execute_in_process(partition_key=partition_key(tenant, day), instance=instance)  # warm-up
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.perf_counter()
+    result = job.execute_in_process(partition_key=partition_key(tenant, day), instance=instance)
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    if not result.success:
+        raise click.ClickException("the in-process reference run failed")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return cpu, wall
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else float("nan")
+
+
+def report(records, daemon_started, wall, tenants, figures, reference) -> None:
     created = min(r.create_timestamp.timestamp() for r in records)
     ends = [r.end_time for r in records if r.end_time]
     durations = sorted(r.end_time - r.start_time for r in records if r.start_time and r.end_time)
     failed = sum(r.dagster_run.status.value != "SUCCESS" for r in records)
-    first_tick = created - daemon_started
-    click.echo(f"runs: {len(records)} ({failed} not successful)")
-    click.echo(f"daemon start -> first run created: {first_tick:.1f} s")
-    click.echo(f"first run created -> last run ended: {max(ends) - created:.1f} s")
-    click.echo(f"  = {(max(ends) - created) / len(records):.1f} s per tenant with the queue at 2")
+    span = max(ends) - created
+    per_tenant = span / tenants
+    cpu = [figures[r.dagster_run.run_id][0] for r in records if r.dagster_run.run_id in figures]
+    rss = [figures[r.dagster_run.run_id][1] for r in records if r.dagster_run.run_id in figures]
+    ref_cpu, ref_wall = reference
+    click.echo(f"runs: {len(records)} for {covered_tenants(records)} tenants ({failed} failed)")
+    click.echo(f"daemon start -> first run created: {created - daemon_started:.1f} s")
+    click.echo(f"first run created -> last run ended: {span:.1f} s")
+    click.echo(f"  = {per_tenant:.2f} s per tenant (amortized)")
     click.echo(
-        f"run duration (start -> end, incl. process start): median "
-        f"{durations[len(durations) // 2]:.1f} s, min {durations[0]:.1f}, max {durations[-1]:.1f}"
+        f"run duration (start -> end): median {median(durations):.1f} s, "
+        f"min {durations[0]:.1f}, max {durations[-1]:.1f}"
+    )
+    click.echo(
+        f"worker CPU per run: median {median(cpu):.1f} s, max {max(cpu, default=0):.1f}; "
+        f"per tenant {sum(cpu) / tenants:.2f} s"
+    )
+    click.echo(
+        f"worker peak RSS per run: median {median(rss):.0f} MiB, max {max(rss, default=0):.0f}"
+    )
+    click.echo(
+        f"in-process reference, one warm tenant: {ref_cpu:.2f} CPU-s ({ref_wall:.2f} s wall)"
+    )
+    click.echo(
+        f"ratio end-to-end per tenant / in-process CPU per tenant: {per_tenant / ref_cpu:.2f}"
     )
     click.echo(f"daemon start -> all runs ended: {wall:.1f} s")
     click.echo(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
 
 
+def create_postgres_database(server: str, name: str) -> str:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{server}/{name}"
+
+
+def drop_postgres_database(server: str, name: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @click.command()
 @click.option("--tenants", default=10, show_default=True)
+@click.option("--tenants-per-run", default=1, show_default=True, help="BAKERY_TENANTS_PER_RUN")
+@click.option("--max-concurrent-runs", type=int, default=None, help="Default: dagster.yaml (2).")
+@click.option("--postgres", is_flag=True, help="Both databases on the local PostgreSQL server.")
+@click.option(
+    "--postgres-server", default="postgresql://postgres@127.0.0.1:5432", show_default=True
+)
 @click.option("--storage-url", default=None, help="PostgreSQL URL for Dagster's own storage.")
 @click.option("--pretrain/--no-pretrain", default=True, show_default=True)
 @click.option("--timeout", default=1800, show_default=True, help="Seconds to wait for the runs.")
-def main(tenants: int, storage_url: str | None, pretrain: bool, timeout: int) -> None:
+def main(
+    tenants: int,
+    tenants_per_run: int,
+    max_concurrent_runs: int | None,
+    postgres: bool,
+    postgres_server: str,
+    storage_url: str | None,
+    pretrain: bool,
+    timeout: int,
+) -> None:
     """Start dagster-daemon on a fresh instance and time one morning for N tenants."""
-    tick = datetime.now(ZoneInfo(TENANT_ZONE)) + TICK_LEAD
+    day = datetime.now(ZoneInfo(TENANT_ZONE)).date()
     work = Path(tempfile.mkdtemp(prefix="daemon_tick_"))
     home, dagster_home = work / "bakery_home", work / "dagster_home"
     dagster_home.mkdir(parents=True)
+    suffix = work.name.split("_")[-1].lower()
+    databases = []
+    database_url = f"sqlite:///{home / 'orchestration.db'}"
+    if postgres:
+        databases = [f"bench_dagster_{suffix}", f"bench_orch_{suffix}"]
+        storage_url = create_postgres_database(postgres_server, databases[0])
+        database_url = create_postgres_database(postgres_server, databases[1])
     env = {
         **os.environ,
         "BAKERY_HOME": str(home),
         "DAGSTER_HOME": str(dagster_home),
         "BAKERY_ENV": "local",
-        "BAKERY_DAILY_CYCLE_CRON": f"{tick.minute} * * * *",
-        "BAKERY_DAILY_CYCLE_HOUR": str(tick.hour),
+        "BAKERY_DATABASE_URL": database_url,
+        "BAKERY_TENANTS_PER_RUN": str(tenants_per_run),
     }
     os.environ.update(env)
-    write_instance_yaml(dagster_home, storage_url)
-    database_url = f"sqlite:///{home / 'orchestration.db'}"
+    write_instance_yaml(dagster_home, storage_url, max_concurrent_runs)
+    click.echo(
+        f"{tenants} tenants, {tenants_per_run} per run, storage "
+        f"{'postgres' if storage_url else 'sqlite'}, orchestration db {database_url.split(':')[0]}"
+    )
     started = time.monotonic()
-    prepared = prepare(database_url, tenants, tick.date(), pretrain)
+    prepared = prepare(database_url, tenants, day, pretrain)
     click.echo(
         f"prepared {tenants} tenants (pretrain={pretrain}) in {time.monotonic() - started:.1f} s"
     )
@@ -125,8 +252,11 @@ def main(tenants: int, storage_url: str | None, pretrain: bool, timeout: int) ->
 
     instance = dg.DagsterInstance.get()
     register_tenant_partitions(instance, prepared)
-    if datetime.now(ZoneInfo(TENANT_ZONE)) > tick - timedelta(seconds=30):
-        raise click.ClickException("preparing took longer than TICK_LEAD: raise it")
+    tick = (datetime.now(ZoneInfo(TENANT_ZONE)) + TICK_LEAD).replace(second=0, microsecond=0)
+    if tick.date() != day:
+        raise click.ClickException("the tenant day changed while preparing: run it again")
+    env["BAKERY_DAILY_CYCLE_CRON"] = f"{tick.minute} * * * *"
+    env["BAKERY_DAILY_CYCLE_HOUR"] = str(tick.hour)
     daemon = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
         cwd=ROOT,
@@ -139,12 +269,18 @@ def main(tenants: int, storage_url: str | None, pretrain: bool, timeout: int) ->
     clock = time.monotonic()
     try:
         records = wait_for_runs(instance, tenants, timeout, clock)
-        report(records, daemon_started, time.monotonic() - clock)
+        wall = time.monotonic() - clock
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(timeout=60)
+    try:
+        reference = in_process_reference(database_url, instance, prepared[0].slug, day)
+        report(records, daemon_started, wall, tenants, process_figures(database_url), reference)
+    finally:
         instance.dispose()
         click.echo(f"daemon log: {work / 'daemon.log'}")
+        for name in databases:
+            drop_postgres_database(postgres_server, name)
     shutil.rmtree(home, ignore_errors=True)
 
 
