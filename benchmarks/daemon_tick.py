@@ -88,26 +88,32 @@ def wait_for_runs(instance, tenants: int, timeout: float, started: float) -> lis
 
 
 def process_figures(database_url: str) -> dict[str, tuple[float, float]]:
-    """Per Dagster run: (CPU seconds, peak RSS MiB) of its worker, from the audit rows."""
+    """Per Dagster run: (CPU seconds, peak RSS MiB) of its worker process at its last step
+    output, from the audit step log (written by the run itself, no sensor needed)."""
     import sqlalchemy as sa
 
     from bakery_orchestration.db.engine import create_db_engine
-    from bakery_orchestration.db.schema import orchestration_runs
+    from bakery_orchestration.db.schema import orchestration_runs as runs
+    from bakery_orchestration.db.schema import orchestration_step_logs as log
 
     engine = create_db_engine(database_url)
+    query = sa.select(runs.c.run_metadata, log.c.details).join(
+        runs, runs.c.run_number == log.c.run_number
+    )
     try:
         with engine.connect() as conn:
-            metadata = conn.execute(sa.select(orchestration_runs.c.run_metadata)).scalars().all()
+            rows = conn.execute(query).all()
     finally:
         engine.dispose()
     figures: dict[str, tuple[float, float]] = {}
-    for m in metadata:
-        if m and "cpu_seconds" in m:
-            cpu, rss = figures.get(m["dagster_run_id"], (0.0, 0.0))
-            figures[m["dagster_run_id"]] = (
-                max(cpu, m["cpu_seconds"]),
-                max(rss, m.get("peak_rss_mb", 0.0)),
-            )
+    for metadata, details in rows:
+        if not (metadata and details and "process_cpu_seconds" in details):
+            continue
+        cpu, rss = figures.get(metadata["dagster_run_id"], (0.0, 0.0))
+        figures[metadata["dagster_run_id"]] = (
+            max(cpu, details["process_cpu_seconds"]),
+            max(rss, details.get("process_peak_rss_mb", 0.0)),
+        )
     return figures
 
 
@@ -122,10 +128,12 @@ def in_process_reference(
     from bakery_orchestration.resources import local_resources
 
     job = build_definitions(local_resources(database_url)).resolve_job_def("daily_cycle_job")
-    job.execute_in_process(partition_key=partition_key(tenant, day), instance=instance)  # warm-up
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    key = partition_key(tenant, day)
+    job.execute_in_process(partition_key=key, instance=instance, run_config=quiet)  # warm-up
     before = resource.getrusage(resource.RUSAGE_SELF)
     wall = time.perf_counter()
-    result = job.execute_in_process(partition_key=partition_key(tenant, day), instance=instance)
+    result = job.execute_in_process(partition_key=key, instance=instance, run_config=quiet)
     wall = time.perf_counter() - wall
     after = resource.getrusage(resource.RUSAGE_SELF)
     if not result.success:
