@@ -45,7 +45,7 @@ def prepare(database_url: str, tenants: int, day: date, pretrain: bool) -> list:
     ensure_schema(database_url)
     engine = create_db_engine(database_url)
     try:
-        prepared = prepare_tenants(engine, tenants, day)
+        prepared = prepare_tenants(engine, tenants, day, landing_days=1)
         if pretrain:
             for tenant in prepared:
                 train_model(engine, tenant, day, reason="benchmark")

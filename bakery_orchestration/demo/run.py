@@ -38,17 +38,22 @@ class DemoRun:
 
 
 def prepare_tenants(
-    engine: sa.Engine, count: int, day: date, history_days: int = HISTORY_DAYS
+    engine: sa.Engine,
+    count: int,
+    day: date,
+    history_days: int = HISTORY_DAYS,
+    landing_days: int = 2,
 ) -> list[registry.Tenant]:
     """Register (or refresh) ``count`` demo bakeries with products, planning master data,
-    history and landing files."""
+    history, and landing files for the last ``landing_days`` days before ``day`` (2: the demo
+    runs D-1 and D; 1 when only D runs, so no earlier file looks like late sales)."""
     tenants = []
     for bakery in demo_bakeries(count):
         tenant = _ensure_tenant(engine, bakery)
         registry.upsert_products(engine, bakery.slug, demo_products(bakery))
         load_demo_planning_data(engine, bakery, day)
         sales = demo_sales(bakery, day - timedelta(days=history_days), day - timedelta(days=1))
-        cutoff = sales["date"] < (day - timedelta(days=2)).isoformat()
+        cutoff = sales["date"] < (day - timedelta(days=landing_days)).isoformat()
         store_sales_history(engine, tenant.id, sales[cutoff])
         write_landing_files(settings.landing_dir(), bakery.slug, sales[~cutoff])
         tenants.append(tenant)
