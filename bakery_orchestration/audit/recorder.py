@@ -8,6 +8,7 @@
   :func:`finalize_run`, called by the run-status sensors and by in-process launchers.
 """
 
+import functools
 import os
 import resource
 import socket
@@ -79,7 +80,10 @@ def _run_info(
 ) -> writer.RunInfo:
     record = instance.get_run_record_by_id(run.run_id)
     started = _utc(record.start_time) if record and record.start_time else None
-    tier = get_tenant(database.engine, tenant).tier
+    return _info(run, get_tenant(database.engine, tenant).tier, started, record)
+
+
+def _info(run: dg.DagsterRun, tier: str, started, record) -> writer.RunInfo:
     return writer.RunInfo(
         run_type=policy.run_type(run.tags),
         triggered_by=policy.triggered_by(run.tags),
@@ -93,6 +97,31 @@ def _run_info(
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _run_started(instance: dg.DagsterInstance, run_id: str):
+    """The run's record and start time, once per run and process (a batch writes many rows)."""
+    record = instance.get_run_record_by_id(run_id)
+    return record, (_utc(record.start_time) if record and record.start_time else None)
+
+
+_TIERS: dict[tuple[str, str, str], str] = {}
+
+
+def _tenant_tier(database: OrchestrationDatabase, run_id: str, tenant: str) -> str:
+    """The tenant's tier, looked up once per run and process."""
+    key = (database.url, run_id, tenant)
+    if key not in _TIERS:
+        if len(_TIERS) > 1024:
+            _TIERS.clear()
+        _TIERS[key] = get_tenant(database.engine, tenant).tier
+    return _TIERS[key]
+
+
+@functools.lru_cache(maxsize=256)
+def _attempt_started_at(instance, run_id: str, step_key: str, attempt: int) -> datetime | None:
+    return _step_started_at(instance, run_id, step_key)
+
+
 def record_output(
     conn: sa.Connection,
     context: dg.OutputContext,
@@ -101,23 +130,26 @@ def record_output(
     partition: str,
 ) -> None:
     """Audit a stored output of one tenant-day: create its run row if needed and record the
-    step's success."""
+    step's success. Run-level facts are looked up once per run, not once per tenant-day."""
     step_context = context.step_context
     run = step_context.dagster_run
     if "|" not in partition:
         return
     key = _run_key(database, run, partition)
     instance = step_context.instance
-    writer.ensure_run_row(conn, key, _run_info(instance, database, run, key.tenant))
+    record, started = _run_started(instance, run.run_id)
+    tier = _tenant_tier(database, run.run_id, key.tenant)
+    writer.ensure_run_row(conn, key, _info(run, tier, started, record))
     status = audit.get("status", "success")
+    attempt = step_context.previous_attempt_count + 1
     writer.record_step(
         conn,
         key,
         writer.StepRecord(
             step=context.asset_key.path[-1],
             status=status,
-            attempt=step_context.previous_attempt_count + 1,
-            started_at=_step_started_at(instance, run.run_id, context.step_key),
+            attempt=attempt,
+            started_at=_attempt_started_at(instance, run.run_id, context.step_key, attempt),
             finished_at=datetime.now(UTC),
             error=audit.get("error"),
             counters=audit.get("counters", {}),
