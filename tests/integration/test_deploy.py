@@ -206,6 +206,7 @@ def test_helm_values_render_the_same_instance():
         "bakery_orchestration",
     ]
     assert {"name": "BAKERY_ENV", "value": "production"} in deployment["env"]
+    assert {"name": "BAKERY_TENANTS_PER_RUN", "value": "20"} in deployment["env"]
     assert [s["name"] for s in deployment["envSecrets"]] == SECRETS[:2]
     assert deployment["initContainers"][0]["command"] == ["bakery-orch", "db", "upgrade"]
     assert deployment["resources"]["limits"]["memory"]
@@ -217,6 +218,7 @@ def test_helm_values_render_the_same_instance():
     queue = instance["run_coordinator"]["config"]
     assert queued["maxConcurrentRuns"] == queue["max_concurrent_runs"]
     assert queued["tagConcurrencyLimits"] == queue["tag_concurrency_limits"]
+    assert queued["dequeueIntervalSeconds"] == queue["dequeue_interval_seconds"]
     assert daemon["runRetries"]["maxRetries"] == instance["run_retries"]["max_retries"]
     assert daemon["runMonitoring"]["enabled"]
 
