@@ -10,12 +10,16 @@ import pytest
 import sqlalchemy as sa
 
 from bakery_orchestration.audit.recorder import finalize_run
+from bakery_orchestration.automation.alert_sensor import alert_sensor
 from bakery_orchestration.automation.batch_split import batch_split_sensor
 from bakery_orchestration.batches import Batch
-from bakery_orchestration.db.schema import demand_forecasts, forecast_models
+from bakery_orchestration.db.schema import alerts, demand_forecasts, forecast_models
 from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
 from tests.integration.audit_world import DAY, prepared_world
+
+# One worker runs the module in order: the alert test reads the state the batch left.
+pytestmark = pytest.mark.xdist_group("tenant_batches")
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
@@ -109,6 +113,31 @@ def test_dagster_sees_every_tenant_day_materialized_and_checked(world, runs):
     }
     assert checks["forecast_accuracy"].metadata["tenant_days_checked"].value == 2
     assert checks["sales_input_quality"].passed
+
+
+def test_alerts_from_a_batch_stay_per_tenant(world, runs):
+    result = runs["batch"]
+    accuracy = next(
+        e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.asset_check_evaluation_data.check_name == "forecast_accuracy"
+    )
+    listed = accuracy.metadata["failed_tenant_days"].value
+    failing = set() if listed == "none" else set(listed.split(", "))
+    context = dg.build_sensor_context(
+        instance=world.instance, resources={"database": world.database}
+    )
+    alert_sensor(context)
+    query = sa.select(alerts.c.tenant_id).where(
+        alerts.c.dedup_key == "forecast_validation:forecast_accuracy",
+        alerts.c.resolved_at.is_(None),
+    )
+    with world.engine.connect() as conn:
+        raised = set(conn.execute(query).scalars())
+    expected = {t.id for t in world.tenants if str(partition_key(t.slug, DAY)) in failing}
+    assert raised == expected
+    assert None not in raised
 
 
 def test_one_broken_tenant_fails_the_batch_by_name_and_the_split_isolates_it(world, runs):
