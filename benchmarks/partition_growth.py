@@ -29,6 +29,8 @@ Then, each ``--repeats`` times (median and min reported):
   the cache's definition id) and read again when up to date, deserialised and counted (what the
   UI's partition bar asks each time).
 
+``--days 10`` grows tenants instead (tenants = size / 10): the schedule tick is per tenant.
+
 Prints a table per storage (median and min), the 100k / 1k ratios, peak RSS of each size's
 process and the load average. The orchestration database is SQLite in both cases: the storage
 compared is Dagster's own.
@@ -567,11 +569,11 @@ def main(
     for name in storages:
         for size in sizes_list:
             click.echo(f"{name} {size:,} partitions ...", err=True)
-            results.setdefault(name, []).append(
-                _run_child(
-                    size, name, size // days if days else tenants, repeats, postgres_admin_url
-                )
+            row = _run_child(
+                size, name, size // days if days else tenants, repeats, postgres_admin_url
             )
+            click.echo(f"  {json.dumps(row)}", err=True)  # kept if a later size is interrupted
+            results.setdefault(name, []).append(row)
     for name, rows in results.items():
         _table(name, rows)
     click.echo(
