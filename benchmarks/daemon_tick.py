@@ -147,7 +147,7 @@ def median(values: list[float]) -> float:
     return ordered[len(ordered) // 2] if ordered else float("nan")
 
 
-def report(records, daemon_started, wall, tenants, figures, reference) -> None:
+def report(records, tick, wall, tenants, figures, reference) -> None:
     created = min(r.create_timestamp.timestamp() for r in records)
     ends = [r.end_time for r in records if r.end_time]
     durations = sorted(r.end_time - r.start_time for r in records if r.start_time and r.end_time)
@@ -158,8 +158,9 @@ def report(records, daemon_started, wall, tenants, figures, reference) -> None:
     rss = [figures[r.dagster_run.run_id][1] for r in records if r.dagster_run.run_id in figures]
     ref_cpu, ref_wall = reference
     click.echo(f"runs: {len(records)} for {covered_tenants(records)} tenants ({failed} failed)")
-    click.echo(f"daemon start -> first run created: {created - daemon_started:.1f} s")
+    click.echo(f"scheduled tick -> first run created: {created - tick:.1f} s")
     click.echo(f"first run created -> last run ended: {span:.1f} s")
+    click.echo(f"scheduled tick -> last run ended: {max(ends) - tick:.1f} s (end to end)")
     click.echo(f"  = {per_tenant:.2f} s per tenant (amortized)")
     click.echo(
         f"run duration (start -> end): median {median(durations):.1f} s, "
@@ -182,12 +183,24 @@ def report(records, daemon_started, wall, tenants, figures, reference) -> None:
     click.echo(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
 
 
-def create_postgres_database(server: str, name: str) -> str:
+def registered_tenants(database_url: str) -> list:
+    from bakery_orchestration.db.engine import create_db_engine
+    from bakery_orchestration.tenants.registry import list_tenants
+
+    engine = create_db_engine(database_url)
+    try:
+        return sorted(list_tenants(engine), key=lambda t: int(t.slug.rsplit("-", 1)[-1]))
+    finally:
+        engine.dispose()
+
+
+def create_postgres_database(server: str, name: str, template: str | None = None) -> str:
     import sqlalchemy as sa
 
     admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
     admin.dispose()
     return f"{server}/{name}"
 
@@ -211,6 +224,12 @@ def drop_postgres_database(server: str, name: str) -> None:
 )
 @click.option("--storage-url", default=None, help="PostgreSQL URL for Dagster's own storage.")
 @click.option("--pretrain/--no-pretrain", default=True, show_default=True)
+@click.option(
+    "--reuse-prepared",
+    is_flag=True,
+    help="With --postgres: prepare the tenants once per day into a template database "
+    "(bench_prepared_N_DATE, kept) and start each run from a copy of it.",
+)
 @click.option("--timeout", default=1800, show_default=True, help="Seconds to wait for the runs.")
 def main(
     tenants: int,
@@ -220,6 +239,7 @@ def main(
     postgres_server: str,
     storage_url: str | None,
     pretrain: bool,
+    reuse_prepared: bool,
     timeout: int,
 ) -> None:
     """Start dagster-daemon on a fresh instance and time one morning for N tenants."""
@@ -230,10 +250,24 @@ def main(
     suffix = work.name.split("_")[-1].lower()
     databases = []
     database_url = f"sqlite:///{home / 'orchestration.db'}"
+    template = None
     if postgres:
         databases = [f"bench_dagster_{suffix}", f"bench_orch_{suffix}"]
         storage_url = create_postgres_database(postgres_server, databases[0])
-        database_url = create_postgres_database(postgres_server, databases[1])
+        if reuse_prepared:
+            template = f"bench_prepared_{tenants}_{day:%Y%m%d}"
+            home = Path(tempfile.gettempdir()) / template
+            if not (home / "ready").exists():
+                drop_postgres_database(postgres_server, template)
+                prepare_url = create_postgres_database(postgres_server, template)
+                os.environ["BAKERY_HOME"] = str(home)
+                prepare(prepare_url, tenants, day, pretrain)
+                (home / "ready").write_text("prepared\n")
+            database_url = create_postgres_database(
+                postgres_server, databases[1], template=template
+            )
+        else:
+            database_url = create_postgres_database(postgres_server, databases[1])
     env = {
         **os.environ,
         "BAKERY_HOME": str(home),
@@ -249,7 +283,11 @@ def main(
         f"{'postgres' if storage_url else 'sqlite'}, orchestration db {database_url.split(':')[0]}"
     )
     started = time.monotonic()
-    prepared = prepare(database_url, tenants, day, pretrain)
+    if template:
+        prepared = registered_tenants(database_url)
+        click.echo(f"cloned {len(prepared)} prepared tenants from {template}")
+    else:
+        prepared = prepare(database_url, tenants, day, pretrain)
     click.echo(
         f"prepared {tenants} tenants (pretrain={pretrain}) in {time.monotonic() - started:.1f} s"
     )
@@ -273,7 +311,6 @@ def main(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    daemon_started = time.time()
     clock = time.monotonic()
     try:
         records = wait_for_runs(instance, tenants, timeout, clock)
@@ -283,13 +320,14 @@ def main(
         daemon.wait(timeout=60)
     try:
         reference = in_process_reference(database_url, instance, prepared[0].slug, day)
-        report(records, daemon_started, wall, tenants, process_figures(database_url), reference)
+        report(records, tick.timestamp(), wall, tenants, process_figures(database_url), reference)
     finally:
         instance.dispose()
         click.echo(f"daemon log: {work / 'daemon.log'}")
         for name in databases:
             drop_postgres_database(postgres_server, name)
-    shutil.rmtree(home, ignore_errors=True)
+    if template is None:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
