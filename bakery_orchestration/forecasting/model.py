@@ -23,6 +23,7 @@ from bakery_orchestration.forecasting.trees import TreeEnsemble, from_sklearn
 
 OUTPUT_COLUMNS = ["product", "date", "horizon", "p10", "p50", "p90", "method"]
 HISTORY_DAYS = 400  # the longest look-back of any feature is 392 days
+SPREAD = ft.FEATURE_NAMES.index("cv28")  # the feature column that groups the P50 factors
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class DemandModel:
             calibration = calibrate(
                 data.y[late] * data.scale[late],
                 held_out * data.scale[late],
+                spread=data.x[late, SPREAD],
                 low=config.quantiles[0],
                 high=config.quantiles[1],
             )
@@ -233,7 +235,10 @@ class DemandModel:
         holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
         rows = ft.build_rows(values, days, holiday, np.array([n_days]))
         mean = _predict_members(self.members, rows.features) * rows.scale
-        quantiles = self.calibration.quantiles(mean.reshape(ft.MAX_HORIZON, n_prod))
+        shape = (ft.MAX_HORIZON, n_prod)
+        quantiles = self.calibration.quantiles(
+            mean.reshape(shape), rows.features[:, SPREAD].reshape(shape)
+        )
         naive = np.vstack(
             [seasonal_naive(values, n_days, n_days + h) for h in range(ft.MAX_HORIZON)]
         )

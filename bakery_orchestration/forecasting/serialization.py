@@ -19,10 +19,10 @@ from bakery_orchestration.forecasting.calibration import IntervalCalibration
 from bakery_orchestration.forecasting.trees import LINKS, TreeEnsemble
 
 MAGIC = b"BKDM\x00\x01\x00\x00"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: P50 factors per forecast size and spread
 NODE_FIELDS = ("feature", "threshold", "missing_left", "left", "right", "value", "roots")
 NODE_DTYPES = ("i4", "f8", "b1", "i4", "i4", "f8", "i4")
-CALIB_FIELDS = ("edges", "lower", "middle", "upper")
+CALIB_FIELDS = ("edges", "lower", "middle", "upper", "spread_edges")
 
 
 class ModelFormatError(ValueError):
@@ -68,6 +68,13 @@ def load_parts(data: bytes) -> tuple[dict, list[TreeEnsemble], IntervalCalibrati
         raise ModelFormatError(f"unsupported model format {header.get('format_version')}")
     members = [_member(arrays, i, meta) for i, meta in enumerate(header["members"])]
     calib = IntervalCalibration(*(_checked(arrays, f"calib_{n}", "f8") for n in CALIB_FIELDS))
+    groups = calib.edges.size + 1
+    if (
+        calib.lower.size != groups
+        or calib.upper.size != groups
+        or calib.middle.size != groups * (calib.spread_edges.size + 1)
+    ):
+        raise ModelFormatError("interval calibration arrays have inconsistent sizes")
     return header, members, calib
 
 
