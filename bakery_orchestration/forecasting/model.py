@@ -43,8 +43,8 @@ class ModelConfig:
     seeds: tuple[int, ...] = (0,)
     max_iter: int = 200
     learning_rate: float = 0.05
-    max_leaf_nodes: int = 31
-    min_samples_leaf: int = 50
+    max_leaf_nodes: int = 63
+    min_samples_leaf: int = 30
     l2_regularization: float = 1.0
     half_life_days: float = 365.0
     max_rows: int = 150_000
