@@ -12,7 +12,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from bakery_orchestration.forecasting import features as ft
@@ -75,6 +74,9 @@ class TrainingSet:
 def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> list[TreeEnsemble]:
     weight = data.weight[rows]
     members = []
+    # Imported here: predicting needs no scikit-learn, and importing it costs a run worker 1.2 s.
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     for loss, seed in itertools.product(config.losses, config.seeds):
         est = HistGradientBoostingRegressor(
             loss=loss,

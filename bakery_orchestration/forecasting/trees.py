@@ -6,9 +6,12 @@ a model be stored as numbers only (see serialization.py) and never as pickled co
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingRegressor
+
+if TYPE_CHECKING:  # scikit-learn is imported only to fit (1.2 s of a run worker's start)
+    from sklearn.ensemble import HistGradientBoostingRegressor
 
 LINKS = ("identity", "log")
 
@@ -49,7 +52,7 @@ class TreeEnsemble:
         return np.exp(raw) if self.link == "log" else raw
 
 
-def from_sklearn(model: HistGradientBoostingRegressor) -> TreeEnsemble:
+def from_sklearn(model: "HistGradientBoostingRegressor") -> TreeEnsemble:
     """Copy a fitted single-output, numeric-feature HistGradientBoostingRegressor."""
     parts, roots, offset, depth = [], [], 0, 1
     for (predictor,) in model._predictors:
