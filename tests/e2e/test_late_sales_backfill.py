@@ -9,7 +9,6 @@ and D, and backfills daily_sales, forecast_validation and their dependents there
 
 import os
 import subprocess
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -20,8 +19,8 @@ import pytest
 import sqlalchemy as sa
 from dagster._core.execution.backfill import BulkActionStatus
 
-PROJECT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests.helpers.daemon import BIN, PROJECT, running_daemon
+
 DAY = "2026-11-20"
 SALES_DAY = "2026-11-19"
 TENANT = "demo-bakery-1"
@@ -78,20 +77,8 @@ def test_late_sales_file_is_backfilled_by_the_daemon(tmp_path):
     before, _ = _validation(tmp_path)
     _double_quantities(tmp_path / "landing" / TENANT / f"{SALES_DAY}.csv")
 
-    log = (tmp_path / "daemon.log").open("w")
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-m", "bakery_orchestration.definitions"],
-        env=env,
-        cwd=PROJECT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with running_daemon(env, tmp_path / "daemon.log") as daemon:
         backfill = _wait_for_backfill(Path(env["DAGSTER_HOME"]), daemon)
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=60)
-        log.close()
     assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS, backfill
     assert backfill.tags["bakery/triggered_by"] == "sensor:late_sales_sensor"
     after, lines = _validation(tmp_path)

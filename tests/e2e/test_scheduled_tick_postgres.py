@@ -9,7 +9,6 @@ hour, so exactly one tick is the morning's tick.
 
 import os
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,10 +23,9 @@ from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.demo.run import prepare_tenants
 from bakery_orchestration.instance import register_tenant_partitions
+from tests.helpers.daemon import PROJECT, running_daemon
 from tests.postgres import require_postgres
 
-PROJECT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 ZONE = ZoneInfo("Europe/Madrid")  # the demo bakeries' zone
 TENANTS = 3
 TIMEOUT_SECONDS = 360
@@ -92,25 +90,15 @@ def test_daemon_runs_a_scheduled_tick_in_batches_on_postgres(tmp_path, postgres_
         pytest.skip("the test straddles midnight in Madrid; run it again")
     env["BAKERY_DAILY_CYCLE_CRON"] = f"{tick.minute} * * * *"
     env["BAKERY_DAILY_CYCLE_HOUR"] = str(tick.hour)
-    log = (tmp_path / "daemon.log").open("w")
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-m", "bakery_orchestration.definitions"],
-        env=env,
-        cwd=PROJECT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     try:
-        records = _wait(instance, daemon)
-        statuses = _audit(engine, day)
-        deadline = time.monotonic() + 90  # the audit sensors close the rows every 15 s
-        while set(statuses.values()) != {"completed"} and time.monotonic() < deadline:
-            time.sleep(3)
+        with running_daemon(env, tmp_path / "daemon.log") as daemon:
+            records = _wait(instance, daemon)
             statuses = _audit(engine, day)
+            deadline = time.monotonic() + 90  # the audit sensors close the rows every 15 s
+            while set(statuses.values()) != {"completed"} and time.monotonic() < deadline:
+                time.sleep(3)
+                statuses = _audit(engine, day)
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=60)
-        log.close()
         instance.dispose()
         engine.dispose()
     assert [r.dagster_run.status for r in records] == [dg.DagsterRunStatus.SUCCESS] * 2

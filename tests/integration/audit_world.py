@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from bakery_orchestration.audit.recorder import finalize_run
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
-from bakery_orchestration.db.schema import orchestration_runs
+from bakery_orchestration.db.schema import forecast_models, orchestration_runs
 from bakery_orchestration.definitions import build_definitions
 from bakery_orchestration.demo.run import prepare_tenants
 from bakery_orchestration.partitions import partition_key
@@ -90,6 +90,27 @@ def build_world(url: str, instance: dg.DagsterInstance, tenants: int = 1) -> Aud
     registered = prepare_tenants(engine, tenants, DAY)
     instance.add_dynamic_partitions("tenant", [t.slug for t in registered])
     return AuditWorld(url, engine, instance, build_definitions(local_resources(url)), registered)
+
+
+@contextmanager
+def corrupt_model_digests(world: AuditWorld, tenant_id):
+    """Inside the block the tenant's stored models fail their integrity check (wrong digest)."""
+    models = forecast_models
+    with world.engine.begin() as conn:
+        saved = dict(
+            conn.execute(
+                sa.select(models.c.id, models.c.sha256).where(models.c.tenant_id == tenant_id)
+            ).all()
+        )
+        conn.execute(
+            sa.update(models).where(models.c.tenant_id == tenant_id).values(sha256="0" * 64)
+        )
+    try:
+        yield
+    finally:
+        with world.engine.begin() as conn:
+            for model_id, digest in saved.items():
+                conn.execute(sa.update(models).where(models.c.id == model_id).values(sha256=digest))
 
 
 KILLABLE_RUN = """

@@ -24,7 +24,12 @@ from bakery_orchestration.db.schema import (
 from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
 from tests.helpers.http_server import Reply, ScriptedServer
-from tests.integration.audit_world import DAY, killable_command, prepared_world
+from tests.integration.audit_world import (
+    DAY,
+    corrupt_model_digests,
+    killable_command,
+    prepared_world,
+)
 
 STEP_PREFIXES = ("forecasting", "production", "procurement", "notification", "ai_insights")
 
@@ -84,36 +89,10 @@ def test_validation_day_carries_quality_and_fulfillment(world, clean_runs):
     assert row["on_time_delivery_rate"] is None  # no purchase order was due yet
 
 
-def _corrupt_models(world, tenant_id, digest: str) -> dict:
-    with world.engine.begin() as conn:
-        saved = dict(
-            conn.execute(
-                sa.select(forecast_models.c.id, forecast_models.c.sha256).where(
-                    forecast_models.c.tenant_id == tenant_id
-                )
-            ).all()
-        )
-        conn.execute(
-            sa.update(forecast_models)
-            .where(forecast_models.c.tenant_id == tenant_id)
-            .values(sha256=digest)
-        )
-    return saved
-
-
 def test_failed_forecast_fails_the_run_and_a_rerun_completes(world, clean_runs):
     tenant = world.tenants[0]
-    saved = _corrupt_models(world, tenant.id, "0" * 64)
-    try:
+    with corrupt_model_digests(world, tenant.id):
         failed = world.run(tenant.slug, DAY)
-    finally:
-        with world.engine.begin() as conn:
-            for model_id, digest in saved.items():
-                conn.execute(
-                    sa.update(forecast_models)
-                    .where(forecast_models.c.id == model_id)
-                    .values(sha256=digest)
-                )
     assert not failed.success
     row = world.row_of(failed.run_id)
     assert row["status"] == "failed"

@@ -13,10 +13,10 @@ from bakery_orchestration.audit.recorder import finalize_run
 from bakery_orchestration.automation.alert_sensor import alert_sensor
 from bakery_orchestration.automation.batch_split import batch_split_sensor
 from bakery_orchestration.batches import Batch
-from bakery_orchestration.db.schema import alerts, demand_forecasts, forecast_models
+from bakery_orchestration.db.schema import alerts, demand_forecasts
 from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
-from tests.integration.audit_world import DAY, prepared_world
+from tests.integration.audit_world import DAY, corrupt_model_digests, prepared_world
 
 # One worker runs the module in order: the alert test reads the state the batch left.
 pytestmark = pytest.mark.xdist_group("tenant_batches")
@@ -142,71 +142,54 @@ def test_alerts_from_a_batch_stay_per_tenant(world, runs):
 
 def test_one_broken_tenant_fails_the_batch_by_name_and_the_split_isolates_it(world, runs):
     broken = world.tenants[1]
-    with world.engine.begin() as conn:
-        saved = dict(
-            conn.execute(
-                sa.select(forecast_models.c.id, forecast_models.c.sha256).where(
-                    forecast_models.c.tenant_id == broken.id
-                )
-            ).all()
-        )
-        conn.execute(
-            sa.update(forecast_models)
-            .where(forecast_models.c.tenant_id == broken.id)
-            .values(sha256="0" * 64)
-        )
-    try:
-        day = DAY + timedelta(days=1)
-        failed = run_batch(world, day)
-        assert not failed.success
-        failure = next(e for e in failed.all_events if e.event_type_value == "STEP_FAILURE")
-        assert failure.step_key == "demand_forecast"
-        assert f"tenant {broken.slug} {day}" in failure.step_failure_data.error.cause.message
-        rows = batch_rows(world, failed.run_id)
-        assert sorted(rows) == sorted(t.slug for t in world.tenants)
-        for row in rows.values():
-            assert row["status"] == "failed"
-            assert f"tenant {broken.slug} {day}" in row["error_message"]
-            assert row["forecasting_status"] == "failed"
+    with corrupt_model_digests(world, broken.id):
+        _fail_a_batch_and_split_it(world, broken)
 
-        run = world.instance.get_run_by_id(failed.run_id)
-        failure_event = next(
-            e.dagster_event
-            for e in world.instance.all_logs(failed.run_id)
-            if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE
-        )
-        context = dg.build_run_status_sensor_context(
-            sensor_name=batch_split_sensor.name,
-            dagster_event=failure_event,
-            dagster_instance=world.instance,
-            dagster_run=run,
-        ).for_run_failure()
-        requests = list(batch_split_sensor(context))
-        assert sorted(str(r.partition_key) for r in requests) == sorted(
-            str(partition_key(t.slug, day)) for t in world.tenants
-        )
-        assert all(r.tags["bakery/split_from"] == failed.run_id for r in requests)
-        assert len({r.run_key for r in requests}) == 2
 
-        outcomes = {}
-        for request in requests:
-            single = world.job.execute_in_process(
-                partition_key=request.partition_key,
-                instance=world.instance,
-                tags=request.tags,
-                raise_on_error=False,
-            )
-            finalize_run(world.instance, world.database, single.run_id)
-            slug = str(request.partition_key).split("|")[1]
-            outcomes[slug] = (single.success, world.row_of(single.run_id)["status"])
-        expected = {t.slug: (True, "completed") for t in world.tenants}
-        expected[broken.slug] = (False, "failed")
-        assert outcomes == expected
-    finally:
-        with world.engine.begin() as conn:
-            for model_id, digest in saved.items():
-                conn.execute(
-                    sa.update(forecast_models)
-                    .where(forecast_models.c.id == model_id)
-                    .values(sha256=digest)
-                )
+def _fail_a_batch_and_split_it(world, broken) -> None:
+    day = DAY + timedelta(days=1)
+    failed = run_batch(world, day)
+    assert not failed.success
+    failure = next(e for e in failed.all_events if e.event_type_value == "STEP_FAILURE")
+    assert failure.step_key == "demand_forecast"
+    assert f"tenant {broken.slug} {day}" in failure.step_failure_data.error.cause.message
+    rows = batch_rows(world, failed.run_id)
+    assert sorted(rows) == sorted(t.slug for t in world.tenants)
+    for row in rows.values():
+        assert row["status"] == "failed"
+        assert f"tenant {broken.slug} {day}" in row["error_message"]
+        assert row["forecasting_status"] == "failed"
+
+    run = world.instance.get_run_by_id(failed.run_id)
+    failure_event = next(
+        e.dagster_event
+        for e in world.instance.all_logs(failed.run_id)
+        if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE
+    )
+    context = dg.build_run_status_sensor_context(
+        sensor_name=batch_split_sensor.name,
+        dagster_event=failure_event,
+        dagster_instance=world.instance,
+        dagster_run=run,
+    ).for_run_failure()
+    requests = list(batch_split_sensor(context))
+    assert sorted(str(r.partition_key) for r in requests) == sorted(
+        str(partition_key(t.slug, day)) for t in world.tenants
+    )
+    assert all(r.tags["bakery/split_from"] == failed.run_id for r in requests)
+    assert len({r.run_key for r in requests}) == 2
+
+    outcomes = {}
+    for request in requests:
+        single = world.job.execute_in_process(
+            partition_key=request.partition_key,
+            instance=world.instance,
+            tags=request.tags,
+            raise_on_error=False,
+        )
+        finalize_run(world.instance, world.database, single.run_id)
+        slug = str(request.partition_key).split("|")[1]
+        outcomes[slug] = (single.success, world.row_of(single.run_id)["status"])
+    expected = {t.slug: (True, "completed") for t in world.tenants}
+    expected[broken.slug] = (False, "failed")
+    assert outcomes == expected
