@@ -15,8 +15,8 @@ import pandas as pd
 from bakery_orchestration.audit.recorder import record_output
 from bakery_orchestration.partitions import split_key
 from bakery_orchestration.storage.database import OrchestrationDatabase
-from bakery_orchestration.storage.rows import read_partition, replace_partition
-from bakery_orchestration.storage.tables import ASSET_STORAGE
+from bakery_orchestration.storage.rows import read_partition, replace_partition, settled_keys
+from bakery_orchestration.storage.tables import ASSET_STORAGE, AssetStorage
 
 
 @dataclass
@@ -49,14 +49,24 @@ class OrchestrationIOManager(dg.ConfigurableIOManager):
             for key, tables in outputs.items():
                 tenant, day = split_key(key)
                 tenant_id = self.database.tenant_id(tenant)
+                kept = _settled(conn, storage, tenant_id, day)
                 counts = {
                     storage.main.name: replace_partition(
-                        conn, storage.main, tenant_id, day, tables.main
+                        conn,
+                        storage.main,
+                        tenant_id,
+                        day,
+                        tables.main,
+                        _keep(storage, kept, storage.main),
                     )
                 }
                 for name, table in storage.companions.items():
                     frame = tables.companions.get(name, pd.DataFrame())
-                    counts[table.name] = replace_partition(conn, table, tenant_id, day, frame)
+                    counts[table.name] = replace_partition(
+                        conn, table, tenant_id, day, frame, _keep(storage, kept, table)
+                    )
+                if kept:
+                    counts["kept_settled"] = len(kept)
                 if audited:
                     record_output(conn, context, self.database, tables.audit, key)
                 for name, count in counts.items():
@@ -77,6 +87,19 @@ class OrchestrationIOManager(dg.ConfigurableIOManager):
         if len(keys) == 1 and not _is_range(context):
             return frames[keys[0]]
         return frames
+
+
+def _settled(conn, storage: AssetStorage, tenant_id, day) -> set:
+    """Keys of the partition's rows a re-run must keep (received or cancelled orders)."""
+    rule = storage.settled
+    if rule is None:
+        return set()
+    return settled_keys(conn, rule.table, rule.where, rule.key, tenant_id, day)
+
+
+def _keep(storage: AssetStorage, kept: set, table) -> tuple[str, set] | None:
+    column = storage.settled.columns.get(table.name) if storage.settled else None
+    return (column, kept) if column and kept else None
 
 
 def _is_range(context: dg.InputContext) -> bool:

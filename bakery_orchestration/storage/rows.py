@@ -45,18 +45,34 @@ def replace_partition(
     tenant_id: uuid.UUID,
     partition_date: date,
     frame: pd.DataFrame,
+    keep: tuple[str, set] | None = None,
 ) -> int:
-    """Replace the rows of (tenant, partition date) with ``frame``; returns rows written."""
-    conn.execute(
-        sa.delete(table).where(
-            table.c.tenant_id == tenant_id, table.c.partition_date == partition_date
-        )
-    )
+    """Replace the rows of (tenant, partition date) with ``frame``; returns rows written.
+
+    ``keep = (column, values)``: rows whose ``column`` is in ``values`` stay as they are, and
+    rows of ``frame`` for those values are not written (see ``tables.Settled``).
+    """
+    where = [table.c.tenant_id == tenant_id, table.c.partition_date == partition_date]
+    if keep and keep[1]:
+        where.append(table.c[keep[0]].not_in(keep[1]))
+    conn.execute(sa.delete(table).where(*where))
     records = frame_records(frame, table)
+    if keep and keep[1]:
+        records = [r for r in records if r.get(keep[0]) not in keep[1]]
     if records:
         stamp = {"tenant_id": tenant_id, "partition_date": partition_date}
         conn.execute(sa.insert(table), [{**r, **stamp} for r in records])
     return len(records)
+
+
+def settled_keys(
+    conn: sa.Connection, table: sa.Table, where, key: str, tenant_id, partition_date
+) -> set:
+    """``key`` values of the partition's rows of ``table`` that match ``where``."""
+    query = sa.select(table.c[key]).where(
+        table.c.tenant_id == tenant_id, table.c.partition_date == partition_date, where(table)
+    )
+    return set(conn.execute(query).scalars())
 
 
 def read_partition(

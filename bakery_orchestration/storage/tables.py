@@ -1,5 +1,6 @@
 """Which tables each persisted asset writes: the single place that maps assets to storage."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -8,11 +9,24 @@ from bakery_orchestration.db import schema
 
 
 @dataclass(frozen=True)
+class Settled:
+    """Rows a re-run of the partition must leave as they are: the ``key`` values of ``table``'s
+    rows matching ``where`` (purchase orders already received or cancelled), and in every table
+    of the asset the rows whose ``columns[table name]`` holds one of those values."""
+
+    table: sa.Table
+    where: Callable[[sa.Table], sa.ColumnElement[bool]]
+    key: str
+    columns: dict[str, str]
+
+
+@dataclass(frozen=True)
 class AssetStorage:
     """An asset's main table (read back as its input downstream) and its companion tables."""
 
     main: sa.Table
     companions: dict[str, sa.Table] = field(default_factory=dict)
+    settled: Settled | None = None
 
 
 ASSET_STORAGE = {
@@ -30,6 +44,13 @@ ASSET_STORAGE = {
             "purchase_orders": schema.purchase_orders,
             "purchase_order_lines": schema.purchase_order_lines,
         },
+        # A re-run re-plans the open orders; received or cancelled ones are history.
+        settled=Settled(
+            schema.purchase_orders,
+            lambda orders: orders.c.status != "open",
+            key="id",
+            columns={"purchase_orders": "id", "purchase_order_lines": "purchase_order_id"},
+        ),
     ),
     "daily_summary": AssetStorage(schema.daily_summaries),
     "insights": AssetStorage(schema.insights),

@@ -10,7 +10,7 @@ against scripted replies.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import pandas as pd
@@ -213,6 +213,39 @@ def test_rerunning_a_partition_leaves_identical_rows(graph):
     for name, frame in before.items():
         pd.testing.assert_frame_equal(frame, after[name], obj=name)
     assert len(before["production_plans"]) > 0
+
+
+def test_rerun_keeps_received_orders_and_replans_the_open_ones(graph):
+    orders = graph.rows(schema.purchase_orders, OPEN_TENANT, MONDAY)
+    assert len(orders) >= 2
+    received = orders.sort_values("po_number").iloc[0]
+    lines = graph.rows(schema.purchase_order_lines, OPEN_TENANT, MONDAY)
+    received_lines = lines[lines["purchase_order_id"] == received["id"]]
+    at = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+    with graph.engine.begin() as conn:
+        conn.execute(
+            sa.update(schema.purchase_orders)
+            .where(schema.purchase_orders.c.id == received["id"])
+            .values(status="received", received_at=at)
+        )
+    graph.server.reply(Reply(200))
+    result = graph.run(OPEN_TENANT, MONDAY, PLANNING_ASSETS)
+    assert result.success
+    after = graph.rows(schema.purchase_orders, OPEN_TENANT, MONDAY).set_index("po_number")
+    assert set(after.index) == set(orders["po_number"])
+    assert after.loc[received["po_number"], "status"] == "received"
+    stamp = pd.Timestamp(after.loc[received["po_number"], "received_at"])
+    assert (stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")) == at
+    assert (after.drop(index=received["po_number"])["status"] == "open").all()
+    kept_lines = graph.rows(schema.purchase_order_lines, OPEN_TENANT, MONDAY)
+    kept_lines = kept_lines[kept_lines["purchase_order_id"] == received["id"]]
+    assert sorted(kept_lines["ingredient_id"]) == sorted(received_lines["ingredient_id"])
+    stored = [
+        e.step_materialization_data.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey("procurement_needs")
+    ]
+    assert stored[0]["rows_kept_settled"].value == 1
 
 
 def _summary(graph: Graph, tenant: str = OPEN_TENANT) -> pd.Series:
