@@ -3,7 +3,7 @@
 Why: a run worker costs about 2-3 CPU-seconds before it does any work (process start, importing
 Dagster and pandas, loading the definitions) and, on Kubernetes, a pod start. At one run per
 tenant that overhead is most of a morning. ``BAKERY_TENANTS_PER_RUN`` (default 1) lets the daily
-schedule put up to that many tenants of the same day and priority in one run, as a Dagster
+schedule put up to that many tenants of the same local day in one run, as a Dagster
 partition range (``dagster/asset_partition_range_start`` / ``_end``).
 
 How it stays honest:

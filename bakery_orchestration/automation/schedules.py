@@ -9,7 +9,8 @@ Cron, hour and timezones come from environment variables read when the definitio
   starts the tenants whose local hour is the configured one (see ``automation.cycle``); the
   deterministic run key ``{tenant}:{day}`` makes extra ticks harmless.
 - ``BAKERY_TENANTS_PER_RUN`` (default 1): up to this many due tenants (adjacent in partition
-  order, same day and priority) share one run, as a partition range; see ``batches.py``.
+  order, same local day) share one run, as a partition range, at their most urgent tenant's
+  priority; see ``batches.py``.
 - ``BAKERY_RETRAINING_CRON`` (default ``0 22 * * 0``, Sunday 22:00) and
   ``BAKERY_RETRAINING_TIMEZONE`` (default Europe/Madrid).
 """
