@@ -224,7 +224,9 @@ def finalize_run(
     with database.engine.begin() as conn:
         for key in keys:
             statuses.append(
-                _finalize_key(conn, instance, database, record, key, steps, failures, retries)
+                _finalize_key(
+                    conn, instance, database, record, key, steps, failures, retries, len(keys)
+                )
             )
     return min(statuses, key=STATUS_ORDER.index)
 
@@ -232,9 +234,14 @@ def finalize_run(
 STATUS_ORDER = ["failed", "cancelled", "partial_success", "completed"]
 
 
-def _finalize_key(conn, instance, database, record, key, steps, failures, retries) -> str:
+def _finalize_key(
+    conn, instance, database, record, key, steps, failures, retries, tenant_days: int
+) -> str:
+    """Close one tenant-day's row; run-level facts come from the caller, read once per run."""
     run = record.dagster_run
-    writer.ensure_run_row(conn, key, _run_info(instance, database, run, key.tenant))
+    started = _utc(record.start_time) if record.start_time else None
+    tier = get_tenant(database.engine, key.tenant).tier
+    writer.ensure_run_row(conn, key, _info(run, tier, started, record))
     _record_unlogged_failures(conn, instance, key, run, failures)
     logged = writer.step_statuses(conn, key)
     outcome = {step: logged.get(step) for step in steps}
@@ -258,7 +265,7 @@ def _finalize_key(conn, instance, database, record, key, steps, failures, retrie
             "dagster_status": run.status.value,
             "planned_steps": steps,
             **_process_figures(conn, key),
-            "tenant_days_in_run": len(run_partition_keys(run, instance)) or 1,
+            "tenant_days_in_run": tenant_days,
             "host": socket.gethostname(),
         },
         performance=performance_metrics(conn, key.tenant_id, key.day),
