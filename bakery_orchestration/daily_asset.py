@@ -11,8 +11,8 @@ tenant-day with a context whose ``partition_key`` is that tenant-day, then hands
 - the step's metadata holds the number of tenant-days, the sum of each integer figure, and every
   tenant-day's own figures under ``per_tenant_day`` (the audit table keeps them per tenant too);
 - each asset check is judged per tenant-day: every tenant-day's verdict is recorded on its own
-  partition (a partitioned ``AssetCheckEvaluation`` reported to the instance, which the UI
-  shows per partition), so a healthy tenant never shows a failed check because another tenant
+  partition (a partitioned ``AssetCheckEvaluation`` logged by the step, which the UI shows per
+  partition), so a healthy tenant never shows a failed check because another tenant
   of its batch failed; the step also yields one result over the batch (Dagster allows one per
   check per step; it has no partition, so the UI does not put it on any tenant-day), failed if
   any tenant-day failed, with every tenant-day's verdict as structured metadata
@@ -130,7 +130,7 @@ def _run_batch(fn, context: dg.AssetExecutionContext, kwargs: dict, frames: set[
     specs = {spec.name: spec for spec in context.assets_def.check_specs}
     for name, results in checks.items():
         spec = specs[name]
-        yield batch_check_result(context.instance, spec.key, spec.blocking, results)
+        yield batch_check_result(context.log_event, spec.key, spec.blocking, results)
 
 
 def _plain(value):
@@ -156,7 +156,7 @@ def batch_metadata(per_key: dict[str, dict]) -> dict:
 
 
 def batch_check_result(
-    instance: dg.DagsterInstance,
+    log_event,
     check: dg.AssetCheckKey,
     blocking: bool,
     results: list[tuple[str, dg.AssetCheckResult]],
@@ -164,7 +164,7 @@ def batch_check_result(
     """Record each tenant-day's verdict on its partition; return the one result over the batch
     (failed if any tenant-day failed, every verdict in ``tenant_day_verdicts``)."""
     for key, result in results:
-        instance.report_runless_asset_event(
+        log_event(
             dg.AssetCheckEvaluation(
                 asset_key=check.asset_key,
                 check_name=check.name,

@@ -92,7 +92,10 @@ def _per_tenant_day(context: dg.AssetCheckExecutionContext, evaluate) -> dg.Asse
     keys = [str(key) for key in context.partition_keys]
     (spec,) = context.check_specs
     return batch_check_result(
-        context.instance, spec.key, spec.blocking, [(key, evaluate(key)) for key in keys]
+        context.op_execution_context.log_event,
+        spec.key,
+        spec.blocking,
+        [(key, evaluate(key)) for key in keys],
     )
 
 

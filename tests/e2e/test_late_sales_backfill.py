@@ -1,10 +1,11 @@
 """End to end: the real ``dagster-daemon`` picks up a corrected sales file for a past day through
-``late_sales_sensor``, runs ONE asset backfill, and the day's validation is rescored.
+``late_sales_sensor``, re-runs that tenant-day only, and the day's validation is rescored.
 
 Setup runs ``bakery-orch demo`` for one bakery on a fixed past date D (history, a model, the
 cycles of D-1 and D), then rewrites the landed sales of D-1 (doubling every quantity) before the
 daemon starts. The sensor's first tick sees the landed files of D-2 and D-1, i.e. partitions D-1
-and D, and backfills daily_sales, forecast_validation and their dependents there.
+and D; only D's file changed after its partition loaded it, so exactly one run is requested:
+partition D, its sales, validation and insights.
 """
 
 import os
@@ -17,7 +18,6 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 import sqlalchemy as sa
-from dagster._core.execution.backfill import BulkActionStatus
 
 from tests.helpers.daemon import BIN, PROJECT, running_daemon
 
@@ -78,23 +78,34 @@ def test_late_sales_file_is_backfilled_by_the_daemon(tmp_path):
     _double_quantities(tmp_path / "landing" / TENANT / f"{SALES_DAY}.csv")
 
     with running_daemon(env, tmp_path / "daemon.log") as daemon:
-        backfill = _wait_for_backfill(Path(env["DAGSTER_HOME"]), daemon)
-    assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS, backfill
-    assert backfill.tags["bakery/triggered_by"] == "sensor:late_sales_sensor"
+        runs = _wait_for_late_runs(Path(env["DAGSTER_HOME"]), daemon)
+    (run,) = runs
+    assert run.status == dg.DagsterRunStatus.SUCCESS, run
+    assert run.tags["dagster/partition"] == f"{DAY}|{TENANT}"
+    assert run.tags["bakery/triggered_by"] == "sensor:late_sales_sensor"
+    assert run.asset_selection == {
+        dg.AssetKey(k) for k in ("daily_sales", "forecast_validation", "insights")
+    }
     after, lines = _validation(tmp_path)
     assert lines > 0 and after != before
 
 
-def _wait_for_backfill(dagster_home: Path, daemon: subprocess.Popen):
+LATE = dg.RunsFilter(tags={"bakery/run_type": "late_sales"})
+
+
+def _wait_for_late_runs(dagster_home: Path, daemon: subprocess.Popen) -> list:
+    """The late-sales runs once one has finished (and a sensor interval more, to see that no
+    second one follows)."""
     instance = dg.DagsterInstance.from_config(str(dagster_home))
     deadline = time.monotonic() + TIMEOUT_SECONDS
     try:
         while time.monotonic() < deadline:
             assert daemon.poll() is None, "dagster-daemon exited"
-            backfills = instance.get_backfills()
-            if backfills and backfills[0].status != BulkActionStatus.REQUESTED:
-                return backfills[0]
+            runs = instance.get_runs(filters=LATE)
+            if runs and all(r.is_finished for r in runs):
+                time.sleep(65)
+                return instance.get_runs(filters=LATE)
             time.sleep(3)
     finally:
         instance.dispose()
-    pytest.fail(f"no finished backfill within {TIMEOUT_SECONDS}s: {instance.get_backfills()}")
+    pytest.fail(f"no finished late-sales run within {TIMEOUT_SECONDS}s")
