@@ -39,6 +39,13 @@ HEADER = """\
 """
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes a value shared by several sections (the storage settings) out in full each time."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
 def load_values(path: Path = VALUES) -> dict:
     return yaml.safe_load(path.read_text())
 
@@ -276,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.check:
         found = differences(expected, committed_instance())
     else:
-        body = yaml.safe_dump(expected, sort_keys=False, default_flow_style=False)
+        body = yaml.dump(expected, Dumper=_NoAliases, sort_keys=False)
         INSTANCE.write_text(HEADER + body)
         return 0
     for line in found:
