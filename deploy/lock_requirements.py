@@ -4,8 +4,9 @@ pinned to the version installed in .venv, with the sha256 of every file PyPI ser
 image installs with ``pip install --require-hashes`` exactly what CI tested.
 
 pip-tools is a tool, not a dependency of the project: install it in a venv of its own, then
+(the variable is not PIP_COMPILE, which pip would read as its own --compile option)
     python3.11 -m venv /tmp/lock-tools && /tmp/lock-tools/bin/pip install pip-tools==7.6.2
-    PIP_COMPILE=/tmp/lock-tools/bin/pip-compile .venv/bin/python deploy/lock_requirements.py
+    BAKERY_PIP_COMPILE=/tmp/lock-tools/bin/pip-compile .venv/bin/python deploy/lock_requirements.py
 """
 
 import os
@@ -58,7 +59,7 @@ def compile_lock(pip_compile: str, constraints: Path, output: Path) -> None:
 
 
 def main() -> None:
-    pip_compile = os.environ.get("PIP_COMPILE", "pip-compile")
+    pip_compile = os.environ.get("BAKERY_PIP_COMPILE", "pip-compile")
     with tempfile.TemporaryDirectory() as tmp:
         constraints = Path(tmp) / "venv-versions.txt"
         constraints.write_text(venv_versions())

@@ -35,7 +35,7 @@ HEADER = """\
 # values and run `.venv/bin/python deploy/render_instance.py`. The production Dagster instance,
 # as the dagster chart renders it into the <release>-instance ConfigMap that the webserver, the
 # daemon and (by name, instance_config_map) every run pod load. tests/deploy/ check it against
-# the values, against docs/DEPLOYMENT.md and against Dagster's own config schema.
+# the values and docs/DEPLOYMENT.md; tests/integration/test_deploy.py loads it with Dagster.
 """
 
 

@@ -122,6 +122,7 @@ def test_production_instance_stores_runs_and_partitions_in_postgres(production_i
     ]
     assert instance.run_monitoring_enabled
     assert instance.run_monitoring_max_runtime_seconds == 3600
+    assert type(instance.compute_log_manager).__name__ == "NoOpComputeLogManager"
     assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
     assert not instance.telemetry_enabled
 
