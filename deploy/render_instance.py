@@ -11,7 +11,11 @@ and the chart repository are at hand. This module follows the chart's templates
 (templates/configmap-instance.yaml, templates/helpers/instance/*.tpl, templates/helpers/_helpers.tpl
 and configmap-workspace.yaml): a key a template reads unconditionally is read with [] here, so a
 value the chart would take from its own defaults raises instead of being guessed; a key a template
-reads under `if` is optional here too. Only the types production uses are modelled.
+reads under `if` is optional here too. Only the types production uses are modelled. The templates
+were read in the dagster-io/dagster repository (helm/dagster), not at the 1.13.27 tag, which
+could not be fetched here; max_runtime_seconds follows the chart change that added
+runMonitoring.maxRuntimeSeconds (dagster-io/dagster#27005, January 2025). `--rendered` is the
+check against the real chart.
 """
 
 import argparse
