@@ -1,11 +1,11 @@
-"""The production deployment without a cluster: deploy/dagster.yaml loads and, with its variables
-pointed at the local PostgreSQL server, stores runs and partitions there; the K8sRunLauncher built
-from it produces the expected Kubernetes Job for a run of this code location; the Helm values
-render the same instance; the image pins what .venv runs; the definitions load and validate in
-both environments, and only production with BAKERY_STEP_PODS=true runs steps in their own pods.
+"""The production deployment without a cluster: the instance the chart renders (deploy/dagster.yaml,
+tests/deploy/) loads and, with its database settings pointed at the local PostgreSQL server,
+stores runs and partitions there; the K8sRunLauncher built from it by dagster-k8s's own code
+produces the expected Kubernetes Job for a run of this code location, with the run launcher's
+resources and no migration container; the definitions load and validate in both environments, and
+only production with BAKERY_STEP_PODS=true runs steps in their own pods.
 """
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +15,6 @@ import pytest
 import yaml
 from dagster._config import process_config
 from dagster._core.definitions.reconstruct import ReconstructableRepository
-from dagster._core.instance.config import dagster_instance_config
 from dagster._core.launcher import LaunchRunContext
 from dagster._core.origin import JobPythonOrigin
 from dagster._core.test_utils import create_run_for_test
@@ -35,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 IMAGE = "registry.example.com/bakery-orchestration:test"
 NAMESPACE = "bakery"
-SECRETS = ["bakery-orchestration-db", "bakery-sales-service", "bakery-dagster-postgres"]
+SECRETS = ["bakery-orchestration-db", "bakery-sales-service"]
+STORAGES = ("run_storage", "event_log_storage", "schedule_storage")
 PRODUCTION_ENV = {
     "BAKERY_ENV": "production",
     "BAKERY_DATABASE_URL": "postgresql+psycopg2://bakery@db.example.com/orchestration",
@@ -53,17 +53,15 @@ def production_instance(tmp_path, monkeypatch, postgres_server):
     """A DagsterInstance from deploy/dagster.yaml, its storage in a throwaway PG database."""
     require_postgres(postgres_server)
     url = make_url(postgres_server.create_database())
-    for var, value in {
-        "DAGSTER_PG_HOST": url.host,
-        "DAGSTER_PG_PORT": str(url.port or 5432),
-        "DAGSTER_PG_DB": url.database,
-        "DAGSTER_PG_USER": url.username,
-        "DAGSTER_PG_PASSWORD": url.password or "",
-        "BAKERY_IMAGE": IMAGE,
-        "BAKERY_K8S_NAMESPACE": NAMESPACE,
-    }.items():
-        monkeypatch.setenv(var, value)
-    shutil.copy(DEPLOY / "dagster.yaml", tmp_path / "dagster.yaml")
+    config = _yaml(DEPLOY / "dagster.yaml")
+    for storage in STORAGES:
+        postgres_db = config[storage]["config"]["postgres_db"]
+        assert postgres_db["password"] == {"env": "DAGSTER_PG_PASSWORD"}
+        postgres_db.update(
+            hostname=url.host, port=url.port or 5432, db_name=url.database, username=url.username
+        )
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", url.password or "")
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
     instance = dg.DagsterInstance.from_config(str(tmp_path))
     yield instance
     instance.dispose()
@@ -107,19 +105,6 @@ def _launcher(instance: dg.DagsterInstance, tmp_path: Path) -> tuple[K8sRunLaunc
     return launcher, batch.created
 
 
-def test_production_instance_yaml_has_the_documented_sections():
-    config, custom_class = dagster_instance_config(str(DEPLOY))
-    assert custom_class is None
-    assert config["storage"]["postgres"]["postgres_db"]["hostname"] == {"env": "DAGSTER_PG_HOST"}
-    queue = config["run_coordinator"]["config"]
-    assert queue["tag_concurrency_limits"] == [
-        {"key": "dagster/partition/tenant", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
-    ]
-    assert config["run_launcher"]["class"] == "K8sRunLauncher"
-    assert config["run_monitoring"]["enabled"] and config["run_retries"]["enabled"]
-    assert config["telemetry"] == {"enabled": False}
-
-
 @pytest.mark.postgres
 def test_production_instance_stores_runs_and_partitions_in_postgres(production_instance):
     instance = production_instance
@@ -137,6 +122,7 @@ def test_production_instance_stores_runs_and_partitions_in_postgres(production_i
     ]
     assert instance.run_monitoring_enabled
     assert instance.run_monitoring_max_runtime_seconds == 3600
+    assert type(instance.compute_log_manager).__name__ == "NoOpComputeLogManager"
     assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
     assert not instance.telemetry_enabled
 
@@ -144,9 +130,15 @@ def test_production_instance_stores_runs_and_partitions_in_postgres(production_i
 @pytest.mark.postgres
 def test_run_pod_is_the_expected_kubernetes_job(production_instance, tmp_path):
     launcher, created = _launcher(production_instance, tmp_path)
+    # What the code server reports: the chart sets DAGSTER_CURRENT_IMAGE on it, and with
+    # includeConfigInLaunchedRuns off it reports no container context of its own.
     repository = ReconstructableRepository.for_module(
-        "bakery_orchestration.definitions", "defs", working_directory="/opt/bakery"
+        "bakery_orchestration.definitions",
+        "defs",
+        working_directory="/opt/bakery",
+        container_image=IMAGE,
     ).get_python_origin()
+    assert repository.container_context is None
     key = partition_key("bakery-a", "2026-03-02")
     run = create_run_for_test(
         production_instance,
@@ -160,6 +152,7 @@ def test_run_pod_is_the_expected_kubernetes_job(production_instance, tmp_path):
     assert namespace == NAMESPACE
     pod = job.spec.template.spec
     [container] = pod.containers
+    assert pod.init_containers is None  # migrations run once per rollout, never in run pods
     assert container.image == IMAGE
     assert container.command is None  # the image has no ENTRYPOINT: args are the whole command
     assert container.args[:3] == ["dagster", "api", "execute_run"]
@@ -173,6 +166,12 @@ def test_run_pod_is_the_expected_kubernetes_job(production_instance, tmp_path):
     assert env["DAGSTER_HOME"] == "/opt/dagster/dagster_home"
     assert env["DAGSTER_RUN_JOB_NAME"] == "daily_cycle_job"
     assert [source.secret_ref.name for source in container.env_from if source.secret_ref] == SECRETS
+    [password] = [e for e in container.env if e.name == "DAGSTER_PG_PASSWORD"]
+    assert password.value_from.secret_key_ref.to_dict() == {
+        "name": "bakery-dagster-postgres",
+        "key": "postgresql-password",
+        "optional": None,
+    }
     assert [s.config_map_ref.name for s in container.env_from if s.config_map_ref] == [
         "bakery-orchestration-config"
     ]
@@ -181,76 +180,14 @@ def test_run_pod_is_the_expected_kubernetes_job(production_instance, tmp_path):
     assert pod.service_account_name == "bakery-orchestration-runs"
     # The pod loads the instance from the ref in its args, with {env: ...} references that the
     # config map and secrets above resolve inside the pod: no credential travels in the spec.
-    storage = args.instance_ref.storage_data.config_dict["postgres_db"]
-    assert storage["password"] == {"env": "DAGSTER_PG_PASSWORD"}
-    assert storage["hostname"] == {"env": "DAGSTER_PG_HOST"}
+    ref = args.instance_ref
+    for data in (ref.run_storage_data, ref.event_storage_data, ref.schedule_storage_data):
+        assert data.config_dict["postgres_db"]["password"] == {"env": "DAGSTER_PG_PASSWORD"}
     labels = job.spec.template.metadata.labels
     assert labels["app.kubernetes.io/part-of"] == "bakery-orchestration"
     assert labels["app.kubernetes.io/component"] == "run_worker"
     assert labels["dagster/job"] == "daily_cycle_job"
     assert labels["dagster/run-id"] == run.run_id
-
-
-def test_helm_values_render_the_same_instance():
-    values = _yaml(DEPLOY / "helm" / "values.yaml")
-    instance = _yaml(DEPLOY / "dagster.yaml")
-    launcher = instance["run_launcher"]["config"]
-
-    [deployment] = values["dagster-user-deployments"]["deployments"]
-    assert values["dagster-user-deployments"]["enabled"]
-    assert deployment["image"]["repository"].endswith("/bakery-orchestration")
-    assert deployment["codeServerArgs"] == [
-        "--module-name",
-        "bakery_orchestration.definitions",
-        "--location-name",
-        "bakery_orchestration",
-    ]
-    assert {"name": "BAKERY_ENV", "value": "production"} in deployment["env"]
-    assert {"name": "BAKERY_TENANTS_PER_RUN", "value": "20"} in deployment["env"]
-    assert [s["name"] for s in deployment["envSecrets"]] == SECRETS[:2]
-    assert deployment["initContainers"][0]["command"] == ["bakery-orch", "db", "upgrade"]
-    assert deployment["resources"]["limits"]["memory"]
-
-    daemon = values["dagsterDaemon"]
-    assert daemon["enabled"] and daemon["runCoordinator"]["enabled"]
-    assert daemon["runCoordinator"]["type"] == "QueuedRunCoordinator"
-    queued = daemon["runCoordinator"]["config"]["queuedRunCoordinator"]
-    queue = instance["run_coordinator"]["config"]
-    assert queued["maxConcurrentRuns"] == queue["max_concurrent_runs"]
-    assert queued["tagConcurrencyLimits"] == queue["tag_concurrency_limits"]
-    assert queued["dequeueIntervalSeconds"] == queue["dequeue_interval_seconds"]
-    assert daemon["runRetries"]["maxRetries"] == instance["run_retries"]["max_retries"]
-    assert daemon["runMonitoring"]["enabled"]
-
-    k8s = values["runLauncher"]["config"]["k8sRunLauncher"]
-    assert values["runLauncher"]["type"] == "K8sRunLauncher"
-    assert [s["name"] for s in k8s["envSecrets"]] == launcher["env_secrets"][:2]
-    assert k8s["envVars"] == launcher["env_vars"]
-    assert k8s["resources"] == launcher["resources"]
-    assert k8s["labels"] == launcher["labels"]
-
-    postgresql = values["postgresql"]
-    assert postgresql["enabled"] is False and postgresql["postgresqlHost"]
-    assert postgresql["postgresqlDatabase"] == "dagster"
-    assert values["global"]["postgresqlSecretName"] == "bakery-dagster-postgres"
-    assert values["telemetry"] == {"enabled": False}
-
-
-def test_image_installs_the_locked_versions_as_a_non_root_user():
-    dockerfile = (DEPLOY / "Dockerfile").read_text()
-    instructions = [line.split()[0] for line in dockerfile.splitlines() if line[:1].isalpha()]
-    assert "FROM python:3.11-slim" in dockerfile
-    assert "ENTRYPOINT" not in instructions  # run pods pass the whole command as args
-    assert "USER 10001" in dockerfile
-    assert "-r /tmp/requirements.lock" in dockerfile
-
-    lock = (DEPLOY / "requirements.lock").read_text().splitlines()
-    pins = dict(line.split("==") for line in lock if line and not line.startswith("#"))
-    assert pins["dagster"] == dg.__version__
-    assert pins["dagster-k8s"] == pins["dagster-postgres"] == "0.29.27"
-    for needed in ("pandas", "scikit-learn", "SQLAlchemy", "alembic", "psycopg2-binary"):
-        assert needed in pins
-    assert not {"pytest", "ruff", "pytest-xdist"} & set(pins)
 
 
 def test_production_definitions_use_production_resources(monkeypatch):
