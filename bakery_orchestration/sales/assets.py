@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
+from bakery_orchestration.automation.policies import retry_after_outage
 from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.names import SALES_GROUP
 from bakery_orchestration.partitions import split_key
@@ -30,7 +30,6 @@ class DailySalesConfig(dg.Config):
 @daily_asset(
     group_name=SALES_GROUP,
     check_specs=[dg.AssetCheckSpec(INPUT_CHECK, asset="daily_sales", blocking=True)],
-    retry_policy=SERVICE_RETRY_POLICY,
 )
 def daily_sales(
     context: dg.AssetExecutionContext,
@@ -45,8 +44,9 @@ def daily_sales(
     known = set(load_products(database.engine, tenant_id)["product_id"]) or None
     try:
         raw = sales_source.fetch_daily_sales(tenant, sales_date)
-    except SalesSourceUnavailable:
-        raise  # the step's retry policy tries again; the audit records the failure
+    except SalesSourceUnavailable as exc:
+        context.log.error(str(exc))
+        raise retry_after_outage(sales_source) from exc  # the only retry on top of the client's
     except SalesSourceError as exc:
         context.log.error(str(exc))
         yield from _unreadable(str(exc))
