@@ -3,9 +3,8 @@
 from datetime import timedelta
 
 import dagster as dg
-import pandas as pd
 
-from bakery_orchestration.automation.policies import retry_after_outage
+from bakery_orchestration.automation.policies import after_outage
 from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.names import SALES_GROUP
 from bakery_orchestration.partitions import split_key
@@ -46,11 +45,10 @@ def daily_sales(
         raw = sales_source.fetch_daily_sales(tenant, sales_date)
     except SalesSourceUnavailable as exc:
         context.log.error(str(exc))
-        raise retry_after_outage(sales_source) from exc  # the only retry on top of the client's
+        raise after_outage(context, sales_source, exc) from exc  # the one retry above the client
     except SalesSourceError as exc:
-        context.log.error(str(exc))
-        yield from _unreadable(str(exc))
-        return
+        # Fail without writing: the day's stored sales (from an earlier good answer) stay.
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
     result = validate_sales_rows(raw.rows, tenant=tenant, day=sales_date, known_products=known)
     sales = result.sales.rename(columns={"product": "product_id"}).assign(sales_date=sales_date)
     quarantine = result.quarantine.assign(source=raw.source, dagster_run_id=context.run.run_id)
@@ -83,14 +81,3 @@ def _metadata(result: ValidatedSales, found: bool, source: str) -> dict:
         "bad_share": float(result.bad_share),
         **{f"quarantined_{reason}": count for reason, count in result.counts.items()},
     }
-
-
-def _unreadable(problem: str):
-    empty = pd.DataFrame(columns=["product_id", "quantity", "sales_date"])
-    yield dg.Output(PartitionTables(empty), metadata={"unreadable": True, "error": problem})
-    yield dg.AssetCheckResult(
-        check_name=INPUT_CHECK,
-        passed=False,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=problem,
-    )

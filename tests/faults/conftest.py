@@ -4,7 +4,7 @@ servers, then records its row of the matrix that benchmarks/fault_suite.py print
 Contract for every test here (shared with the input-validation cases): record with pytest's
 `record_property` the keys `case`, `outcome` (one line), `rows_lost` and `rows_duplicated` (ints,
 against a clean run's rows per table of the tenant-day); `record_fault` does it from two row
-counts. Fixtures are shared so the suite stays fast: one prepared world per dialect and module.
+counts. Fixtures are shared so the suite stays fast: one prepared world per dialect and session.
 """
 
 from collections.abc import Callable, Iterator, Mapping
@@ -82,7 +82,7 @@ def _dialect(request) -> str | None:
     return None
 
 
-@pytest.fixture(scope="module", params=DIALECTS)
+@pytest.fixture(scope="session", params=DIALECTS)
 def world(request, tmp_path_factory, postgres_server) -> Iterator[AuditWorld]:
     """Two demo tenants with four weeks of history and the fault day's landing file, the real
     daily job, on each dialect, and a clean run of the fault day for the first tenant: the rows
