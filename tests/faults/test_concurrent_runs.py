@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
@@ -22,6 +23,9 @@ from bakery_orchestration.storage.io_manager import OrchestrationIOManager, Part
 from bakery_orchestration.tenants.registry import add_tenant
 from tests.faults.conftest import partition_rows
 from tests.integration.audit_world import DAY, killable_command
+
+# One worker builds the shared world once per dialect (the fixture is session-scoped).
+pytestmark = pytest.mark.xdist_group("faults")
 
 WRITERS = 5
 ROUNDS = 4

@@ -21,6 +21,9 @@ from tests.faults.conftest import partition_rows
 from tests.helpers.http_server import Reply, ScriptedServer
 from tests.integration.audit_world import DAY
 
+# One worker builds the shared world once per dialect (the fixture is session-scoped).
+pytestmark = pytest.mark.xdist_group("faults")
+
 ATTEMPTS = 3
 STEP_ATTEMPTS = 3  # the first and outage_step_retries=2
 OUTAGE_CALLS = ATTEMPTS * STEP_ATTEMPTS

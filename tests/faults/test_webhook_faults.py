@@ -20,6 +20,9 @@ from tests.faults.conftest import partition_rows
 from tests.helpers.http_server import RecordedRequest, Reply, ScriptedServer
 from tests.integration.audit_world import DAY
 
+# One worker builds the shared world once per dialect (the fixture is session-scoped).
+pytestmark = pytest.mark.xdist_group("faults")
+
 
 def invoke(url: str, *args: str):
     return CliRunner().invoke(cli, ["--database-url", url, *args])
