@@ -6,9 +6,11 @@ retry layer: at most `ATTEMPTS` calls per step attempt, `STEP_ATTEMPTS` step att
 retry), the tenant-day's rows against the clean run's, and the other tenant's rows untouched.
 """
 
+import shutil
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -24,6 +26,7 @@ from tests.integration.audit_world import DAY
 # One worker builds the shared world once per dialect (the fixture is session-scoped).
 pytestmark = pytest.mark.xdist_group("faults")
 
+ROOT = Path(__file__).resolve().parents[2]
 ATTEMPTS = 3
 STEP_ATTEMPTS = 3  # the first and outage_step_retries=2
 OUTAGE_CALLS = ATTEMPTS * STEP_ATTEMPTS
@@ -173,3 +176,19 @@ def test_sales_service_down(world, record_fault):
         f"{UNAVAILABLE}: last error: ConnectError: [Errno 111] Connection refused; {GAVE_UP}"
     )
     assert (lost, duplicated) == (0, 0)
+
+
+def test_run_retries_never_repeat_a_step_failure(tmp_path, record_fault):
+    """The third layer: the local instance retries a run only when its worker died."""
+    shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    on_step_failure = instance.run_retries_retry_on_asset_or_op_failure
+    record_fault(
+        "run retry after a step failure",
+        f"run retries enabled ({instance.run_retries_max_retries}), on step failure: "
+        f"{'yes' if on_step_failure else 'no'}",
+        {},
+        {},
+    )
+    assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
+    assert on_step_failure is False
