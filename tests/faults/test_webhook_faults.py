@@ -174,23 +174,20 @@ def test_secret_is_shown_once_and_rotation_retires_the_old_one(migrated_url, rec
 
 
 @pytest.mark.parametrize(
-    ("args", "error"),
+    ("label", "args", "error"),
     [
-        (["--name", "B" * 201], "error: tenant bakery-a: name is 201 characters, at most 200"),
-        (["--country", "ESP"], "error: tenant bakery-a: country is 3 characters, at most 2"),
-        (["--country", "1!"], "error: tenant bakery-a: country '1!' is not a 2-letter ISO code"),
-        (["--subdivision", "X" * 11], "error: tenant bakery-a: subdivision is 11 characters"),
+        ("name too long", ["--name", "B" * 201], "error: tenant bakery-a: name is 201 characters"),
+        ("country too long", ["--country", "ESP"], "error: tenant bakery-a: country is 3 char"),
+        ("country not letters", ["--country", "1!"], "error: tenant bakery-a: country '1!' is not"),
+        ("subdivision too long", ["--subdivision", "X" * 11], "error: tenant bakery-a: subdivi"),
     ],
 )
 def test_tenant_values_longer_than_their_column_are_one_line(
-    migrated_url, record_fault, args, error
+    migrated_url, record_fault, label, args, error
 ):
     result = invoke(migrated_url, "tenants", "add", "bakery-a", *args)
     lost, duplicated = record_fault(
-        f"tenants add {args[0]} too long",
-        result.output.strip(),
-        {"tenants": 0},
-        tenant_rows(migrated_url),
+        f"tenants add, {label}", result.output.strip(), {"tenants": 0}, tenant_rows(migrated_url)
     )
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert result.output.startswith(error)
