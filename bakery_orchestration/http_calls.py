@@ -9,6 +9,7 @@ server cannot fill memory or hold a step forever.
 
 import json
 import time
+import urllib.request
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -35,6 +36,19 @@ class CountingTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+
+
+def plain_transport(url: str | httpx.URL) -> httpx.HTTPTransport:
+    """A transport for `url` through the proxy the environment names for it (HTTPS_PROXY,
+    NO_PROXY...), as httpx would pick by itself when no transport is given."""
+    try:
+        target = httpx.URL(url)
+    except httpx.InvalidURL:
+        return httpx.HTTPTransport(trust_env=False)  # the request itself will say what is wrong
+    proxy = urllib.request.getproxies().get(target.scheme)
+    if proxy and not urllib.request.proxy_bypass(target.host):
+        return httpx.HTTPTransport(proxy=proxy)
+    return httpx.HTTPTransport(trust_env=False)
 
 
 def retrying_transport(

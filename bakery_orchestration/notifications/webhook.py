@@ -23,6 +23,7 @@ from bakery_orchestration.http_calls import (
     ResponseLimitExceeded,
     describe_status,
     describe_transport_error,
+    plain_transport,
     read_limited,
     retrying_transport,
 )
@@ -72,8 +73,10 @@ def post_json(
     request_headers = {"Content-Type": "application/json", **(headers or {})}
     if secret:
         request_headers.update(signature_headers(secret, body))
-    inner = transport or httpx.HTTPTransport(trust_env=False)
-    counter = CountingTransport(GuardedTransport(policy, inner) if policy else inner)
+    if policy is None:  # an operator's own endpoint: through the environment's proxy, if any
+        counter = CountingTransport(transport or plain_transport(url))
+    else:  # a tenant's: straight to the checked address, never via a proxy that would resolve it
+        counter = CountingTransport(GuardedTransport(policy, transport))
     client = httpx.Client(
         timeout=timeout_seconds,
         transport=retrying_transport(

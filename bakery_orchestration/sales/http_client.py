@@ -16,6 +16,7 @@ from bakery_orchestration.http_calls import (
     ResponseLimitExceeded,
     describe_status,
     describe_transport_error,
+    plain_transport,
     read_limited,
     retrying_transport,
 )
@@ -65,7 +66,7 @@ class SalesServiceClient:
         headers = {"Accept": "application/json", "User-Agent": "bakery-orchestration"}
         if api_token is not None:
             headers["Authorization"] = f"Bearer {api_token}"
-        self._calls = CountingTransport(transport or httpx.HTTPTransport())
+        self._calls = CountingTransport(transport or plain_transport(base_url))
         retrying = retrying_transport(
             self._calls,
             attempts=max_attempts,

@@ -291,3 +291,20 @@ def test_resource_changes_use_the_configured_page_size(server):
     page = HttpSalesSource(base_url=server.url, changes_page_size=25).changes_since(None)
     assert (page.items, page.next_cursor) == ([], None)
     assert server.requests[0].query == {"limit": "25"}
+
+
+def test_the_environment_proxy_is_used_unless_no_proxy_names_the_host(server, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    server.reply(Reply(200, daily_body()))
+    with SalesServiceClient("http://sales.bakery.test") as client:
+        assert client.daily_sales("bakery-a", DAY).found
+    assert server.requests[0].path.startswith(f"http://sales.bakery.test{DAILY_PATH}")
+
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nobody listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    server.reply(Reply(200, daily_body()))
+    with SalesServiceClient(server.url) as client:
+        assert client.daily_sales("bakery-a", DAY).found  # straight to the service
+    assert server.requests[1].path.startswith(DAILY_PATH)
