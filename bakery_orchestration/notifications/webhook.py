@@ -77,40 +77,46 @@ def post_json(
         counter = CountingTransport(transport or plain_transport(url))
     else:  # a tenant's: straight to the checked address, never via a proxy that would resolve it
         counter = CountingTransport(GuardedTransport(policy, transport))
-    client = httpx.Client(
-        timeout=timeout_seconds,
-        transport=retrying_transport(
-            counter,
-            attempts=max_attempts,
-            backoff_base_seconds=backoff_base_seconds,
-            backoff_max_seconds=backoff_max_seconds,
-            methods=("POST",),  # safe to repeat: receivers drop duplicates by webhook-id
-        ),
+    retrying = retrying_transport(
+        counter,
+        attempts=max_attempts,
+        backoff_base_seconds=backoff_base_seconds,
+        backoff_max_seconds=backoff_max_seconds,
+        methods=("POST",),  # safe to repeat: receivers drop duplicates by webhook-id
     )
     started = time.monotonic()
-
-    def result(http_status: int | None, error: str | None) -> DeliveryResult:
-        status: Literal["sent", "failed"] = "failed" if error else "sent"
-        attempts = max(counter.calls, 1)
-        return DeliveryResult(status, http_status, attempts, error, time.monotonic() - started)
-
     limits = Limits(max_response_bytes, timeout_seconds)
-    with client:
-        try:
-            with client.stream("POST", url, content=body, headers=request_headers) as response:
-                answer = _answer(response, limits)
-        except UnsafeWebhookUrl as error:
-            return result(None, f"not sent: {error}")
-        except httpx.TransportError as error:
-            return result(None, _gave_up(counter.calls, describe_transport_error(error)))
-        except httpx.InvalidURL as error:
-            return result(None, f"not sent: invalid URL: {error}")
+    with httpx.Client(timeout=timeout_seconds, transport=retrying) as client:
+        http_status, error = _send(client, url, body, request_headers, limits, counter)
+    status: Literal["sent", "failed"] = "failed" if error else "sent"
+    elapsed = time.monotonic() - started
+    return DeliveryResult(status, http_status, max(counter.calls, 1), error, elapsed)
+
+
+def _send(
+    client: httpx.Client,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    limits: Limits,
+    counter: CountingTransport,
+) -> tuple[int | None, str | None]:
+    """The receiver's status and, unless it is a 2xx, the one-line reason."""
+    try:
+        with client.stream("POST", url, content=body, headers=headers) as response:
+            answer = _answer(response, limits)
+    except UnsafeWebhookUrl as error:
+        return None, f"not sent: {error}"
+    except httpx.TransportError as error:
+        return None, _gave_up(counter.calls, describe_transport_error(error))
+    except httpx.InvalidURL as error:
+        return None, f"not sent: invalid URL: {error}"
     if response.is_success:
-        return result(response.status_code, None)
+        return response.status_code, None
     reason = describe_status(response.status_code, answer)
     if response.status_code in TRANSIENT_STATUSES:
-        return result(response.status_code, _gave_up(counter.calls, reason))
-    return result(response.status_code, f"rejected: {reason}")
+        return response.status_code, _gave_up(counter.calls, reason)
+    return response.status_code, f"rejected: {reason}"
 
 
 def _answer(response: httpx.Response, limits: Limits) -> bytes:
