@@ -86,6 +86,11 @@ def add(ctx, slug, name, tier, timezone, country, subdivision, closed, webhook_u
         click.echo(f"loaded {count} products")
     register_tenant_partitions(dagster_instance(), [tenant])
     click.echo(f"added {_describe(tenant)}")
+    _show_secret_once(tenant.webhook_secret)
+
+
+def _show_secret_once(secret: str) -> None:
+    click.echo(f"webhook signing secret (shown once, give it to the bakery): {secret}")
 
 
 @tenants.command("list")
@@ -105,7 +110,8 @@ def show(ctx, slug):
     engine = _engine(ctx)
     tenant = registry.get_tenant(engine, slug)
     click.echo(_describe(tenant))
-    click.echo(f"id: {tenant.id}  webhook: {tenant.webhook_url or '-'}")
+    signed = "signed" if tenant.webhook_secret else "unsigned"
+    click.echo(f"id: {tenant.id}  webhook: {tenant.webhook_url or '-'} ({signed})")
     products = registry.load_products(engine, tenant.id)
     click.echo(f"{len(products)} products")
     for row in products.itertuples():
@@ -134,6 +140,24 @@ def suspend(ctx, slug):
 def activate(ctx, slug):
     """Schedule SLUG again."""
     _set_status(ctx, slug, "active")
+
+
+@tenants.command("set-webhook")
+@click.argument("slug")
+@click.argument("url", required=False)
+@click.pass_context
+def set_webhook(ctx, slug, url):
+    """Post SLUG's daily summary to URL (no URL: post none)."""
+    tenant = registry.set_webhook_url(_engine(ctx), slug, url)
+    click.echo(f"{tenant.slug}: webhook {tenant.webhook_url or '-'}")
+
+
+@tenants.command("rotate-webhook-secret")
+@click.argument("slug")
+@click.pass_context
+def rotate_webhook_secret(ctx, slug):
+    """Give SLUG a new webhook signing secret; the old one stops verifying at once."""
+    _show_secret_once(registry.rotate_webhook_secret(_engine(ctx), slug))
 
 
 @tenants.command("load-products")

@@ -21,6 +21,8 @@ tenants = sa.Table(
     sa.Column("subdivision", sa.String(10), nullable=True),
     sa.Column("closed_weekdays", JSONDocument, nullable=False, server_default=sa.text("'[]'")),
     sa.Column("webhook_url", sa.Text, nullable=True),
+    # whsec_<base64>: signs the webhook POSTs (notifications/signing.py); shown once when made.
+    sa.Column("webhook_secret", sa.String(100), nullable=True),
     # Per-tenant overrides of the accuracy rules (validation/rules.py), e.g. {"level_factor": 3}.
     sa.Column("accuracy_rules", JSONDocument, nullable=True),
     sa.Column("created_at", Timestamp, nullable=False, server_default=utcnow()),

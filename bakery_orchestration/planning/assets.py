@@ -182,7 +182,7 @@ def daily_summary(
         day, daily.plan_frame(production_plan), daily.proposals_frame(procurement_needs), accuracy
     )
     payload = {"tenant": slug, **summary, "insights": list(insights["message"])}
-    delivery = _deliver(context, notifier, tenant.webhook_url, payload)
+    delivery = _deliver(context, notifier, tenant, payload)
     row = pd.DataFrame([{"payload": payload, **delivery}])
     sent = delivery["delivery_status"] == "sent"
     metadata = {k: v for k, v in delivery.items() if v is not None and k != "delivered_at"}
@@ -210,11 +210,11 @@ def _accuracy(runs: pd.DataFrame) -> dict | None:
     return {field: runs.iloc[0][field] for field in ACCURACY_FIELDS}
 
 
-def _deliver(context, notifier: WebhookNotifier, url: str | None, payload: dict) -> dict:
-    """Post the summary; a failure is recorded and logged, never raised."""
-    if not url:
+def _deliver(context, notifier: WebhookNotifier, tenant, payload: dict) -> dict:
+    """Post the summary, signed with the tenant's secret; a failure is recorded, never raised."""
+    if not tenant.webhook_url:
         return {"delivery_status": "skipped", "delivery_error": "no webhook_url", "attempts": 0}
-    result = notifier.deliver(url, payload)
+    result = notifier.deliver(tenant.webhook_url, payload, secret=tenant.webhook_secret)
     if result.status == "failed":
         context.log.warning(f"daily summary not delivered: {result.error}")
     return {

@@ -10,9 +10,8 @@ late-sales sensor re-runs the day, the check passes and the alert resolves.
 from datetime import timedelta
 
 import dagster as dg
-import pandas as pd
 
-from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
+from bakery_orchestration.automation.policies import after_outage
 from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.db.schema import daily_sales as daily_sales_table
 from bakery_orchestration.db.schema import sales_quarantine
@@ -51,7 +50,6 @@ class DailySalesConfig(dg.Config):
             "if not, the day is planned degraded until the late sales re-run it.",
         ),
     ],
-    retry_policy=SERVICE_RETRY_POLICY,
 )
 def daily_sales(
     context: dg.AssetExecutionContext,
@@ -66,12 +64,12 @@ def daily_sales(
     known = set(load_products(database.engine, tenant_id)["product_id"]) or None
     try:
         raw = sales_source.fetch_daily_sales(tenant, sales_date)
-    except SalesSourceUnavailable:
-        raise  # the step's retry policy tries again; the audit records the failure
-    except SalesSourceError as exc:
+    except SalesSourceUnavailable as exc:
         context.log.error(str(exc))
-        yield from _unreadable(str(exc), sales_date)
-        return
+        raise after_outage(context, sales_source, exc) from exc  # the one retry above the client
+    except SalesSourceError as exc:
+        # Fail without writing: the day's stored sales (from an earlier good answer) stay.
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
     if not raw.found:
         stored = _stored_sales(database, tenant_id, day)
         if stored is not None:  # imported before (e.g. `import-sales`): keep it, never erase
@@ -163,20 +161,4 @@ def _received_result(state: str, tenant: str, sales_date) -> dg.AssetCheckResult
         if passed
         else f"{tenant} {sales_date}: sales missing at cycle time; forecast and plans made "
         "without them (degraded) until they arrive",
-    )
-
-
-def _unreadable(problem: str, sales_date):
-    empty = pd.DataFrame(columns=["product_id", "quantity", "sales_date"])
-    receipt = receipts.receipt_frame(sales_date, receipts.UNREADABLE, None, None, None)
-    yield dg.Output(
-        PartitionTables(empty, {"receipt": receipt}),
-        metadata={"unreadable": True, "error": problem},
-    )
-    yield _received_result(receipts.UNREADABLE, "", sales_date)
-    yield dg.AssetCheckResult(
-        check_name=INPUT_CHECK,
-        passed=False,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=problem,
     )

@@ -1,9 +1,7 @@
 """A client for the bakery platform's Sales Service (docs/SALES_SERVICE_API.md); no Dagster here."""
 
 import json
-import random
-import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -11,11 +9,16 @@ from urllib.parse import quote
 import httpx
 import pandas as pd
 
-from bakery_orchestration.retry import (
-    Backoff,
-    RetriesExhausted,
-    describe_response,
-    send_with_retries,
+from bakery_orchestration.http_calls import (
+    TRANSIENT_STATUSES,
+    CountingTransport,
+    Limits,
+    ResponseLimitExceeded,
+    describe_status,
+    describe_transport_error,
+    plain_transport,
+    read_limited,
+    retrying_transport,
 )
 from bakery_orchestration.sales.source_types import (
     ChangesPage,
@@ -27,10 +30,23 @@ from bakery_orchestration.sales.source_types import (
 )
 
 NOT_YET_AVAILABLE = "no sales for date"
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024  # a bakery day is ~10 KB; 400 times that is not a day
+MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response read within the limits: status, body and the URL it came from."""
+
+    status: int
+    body: bytes
+    url: str
+    content_type: str
 
 
 class SalesServiceClient:
-    """Daily sales and the change feed, with timeouts and retries on transient failures."""
+    """Daily sales and the change feed; transient failures are retried by the transport (up to
+    `max_attempts` calls per request), responses bounded in size, rows and reading time."""
 
     def __init__(
         self,
@@ -38,26 +54,35 @@ class SalesServiceClient:
         *,
         api_token: str | None = None,
         timeout_seconds: float = 10.0,
-        max_attempts: int = 5,
-        backoff: Backoff | None = None,
+        max_attempts: int = 3,
+        backoff_base_seconds: float = 0.5,
+        backoff_max_seconds: float = 10.0,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        max_rows: int = MAX_ROWS,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rand: Callable[[], float] = random.random,
     ) -> None:
         if api_token == "":
             raise ValueError("api_token is empty: leave it unset to send no Authorization header")
         headers = {"Accept": "application/json", "User-Agent": "bakery-orchestration"}
         if api_token is not None:
             headers["Authorization"] = f"Bearer {api_token}"
-        self._http = httpx.Client(
-            base_url=base_url, headers=headers, timeout=timeout_seconds, transport=transport
+        self._calls = CountingTransport(transport or plain_transport(base_url))
+        retrying = retrying_transport(
+            self._calls,
+            attempts=max_attempts,
+            backoff_base_seconds=backoff_base_seconds,
+            backoff_max_seconds=backoff_max_seconds,
         )
-        self._retry = {
-            "max_attempts": max_attempts,
-            "backoff": backoff or Backoff(),
-            "sleep": sleep,
-            "rand": rand,
-        }
+        self._http = httpx.Client(
+            base_url=base_url, headers=headers, timeout=timeout_seconds, transport=retrying
+        )
+        self._limits = Limits(max_response_bytes, 3 * timeout_seconds)
+        self._max_rows = max_rows
+
+    @property
+    def calls(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._calls.calls
 
     def __enter__(self) -> "SalesServiceClient":
         return self
@@ -75,7 +100,7 @@ class SalesServiceClient:
         subject = f"tenant {tenant!r} date {day.isoformat()}"
         path = f"api/v1/tenants/{quote(tenant, safe='')}/sales/daily"
         response = self._get(subject, path, {"date": day.isoformat()}, not_yet_ok=True)
-        source = str(response.request.url)
+        source = response.url
         if _is_not_yet_available(response):
             return RawSales(tenant, day, rows_frame([]), source, found=False)
         body = _json_object(subject, response)
@@ -84,7 +109,8 @@ class SalesServiceClient:
                 f"sales service answered for tenant {body.get('tenant')!r} date "
                 f"{body.get('date')!r} when asked for {subject} ({source})"
             )
-        return RawSales(tenant, day, _daily_rows(subject, body), source, found=True)
+        rows = _daily_rows(subject, body, self._max_rows)
+        return RawSales(tenant, day, rows, source, found=True)
 
     def changes(self, cursor: str | None, limit: int) -> ChangesPage:
         """Days whose sales changed after `cursor` (None: from the beginning), oldest first."""
@@ -105,50 +131,72 @@ class SalesServiceClient:
 
     def _get(
         self, subject: str, path: str, params: dict[str, Any], *, not_yet_ok: bool = False
-    ) -> httpx.Response:
-        """A 2xx response, or the not-yet-available 404 when `not_yet_ok`; else SalesSourceError."""
+    ) -> Answer:
+        """A 2xx answer, or the not-yet-available 404 when `not_yet_ok`; else SalesSourceError
+        (SalesSourceUnavailable when the service did not answer usefully after every try)."""
+        before = self.calls
         try:
-            response = send_with_retries(lambda: self._http.get(path, params=params), **self._retry)
-        except RetriesExhausted as error:
-            raise SalesSourceUnavailable(
-                f"sales service unavailable for {subject} after {error.attempts} attempts: "
-                f"last error: {error.last_error.reason}"
+            with self._http.stream("GET", path, params=params) as response:
+                answer = Answer(
+                    response.status_code,
+                    read_limited(response, self._limits),
+                    str(response.request.url),
+                    response.headers.get("content-type", "no content type"),
+                )
+        except ResponseLimitExceeded as error:
+            raise SalesSourceError(
+                f"sales service answer for {subject} refused: {error}"
             ) from error
-        if response.is_success or (not_yet_ok and _is_not_yet_available(response)):
-            return response
+        except httpx.TransportError as error:
+            raise self._unavailable(subject, before, describe_transport_error(error)) from error
+        if answer.status in TRANSIENT_STATUSES:
+            raise self._unavailable(subject, before, describe_status(answer.status, answer.body))
+        if 200 <= answer.status < 300 or (not_yet_ok and _is_not_yet_available(answer)):
+            return answer
         raise SalesSourceError(
-            f"sales service rejected {subject}: {describe_response(response)} "
-            f"({response.request.method} {response.request.url})"
+            f"sales service rejected {subject}: {describe_status(answer.status, answer.body)} "
+            f"(GET {answer.url})"
+        )
+
+    def _unavailable(self, subject: str, before: int, reason: str) -> SalesSourceUnavailable:
+        attempts = self.calls - before
+        return SalesSourceUnavailable(
+            f"sales service unavailable for {subject} after {attempts} attempts: "
+            f"last error: {reason}"
         )
 
 
-def _is_not_yet_available(response: httpx.Response) -> bool:
-    if response.status_code != 404:
+def _is_not_yet_available(answer: Answer) -> bool:
+    if answer.status != 404:
         return False
     try:
-        body = response.json()
+        body = json.loads(answer.body)
     except ValueError:
         return False
     return isinstance(body, dict) and body.get("detail") == NOT_YET_AVAILABLE
 
 
-def _json_object(subject: str, response: httpx.Response) -> dict[str, Any]:
+def _json_object(subject: str, answer: Answer) -> dict[str, Any]:
     try:
-        body = response.json()
+        body = json.loads(answer.body)
     except ValueError as error:
         raise SalesSourceError(
-            f"sales service sent no JSON for {subject} (HTTP {response.status_code}, "
-            f"{response.headers.get('content-type', 'no content type')})"
+            f"sales service sent no JSON for {subject} (HTTP {answer.status}, "
+            f"{answer.content_type})"
         ) from error
     if not isinstance(body, dict):
         raise SalesSourceError(f"sales service sent a JSON {type(body).__name__} for {subject}")
     return body
 
 
-def _daily_rows(subject: str, body: dict[str, Any]) -> pd.DataFrame:
+def _daily_rows(subject: str, body: dict[str, Any], max_rows: int) -> pd.DataFrame:
     items = body.get("items")
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise SalesSourceError(f"malformed daily sales for {subject}: items must be objects")
+    if len(items) > max_rows:
+        raise SalesSourceError(
+            f"sales service sent {len(items)} rows for {subject}, more than the {max_rows} limit"
+        )
     return rows_frame(
         [
             (body["date"], _as_text(item.get("product")), _as_text(item.get("quantity")), number)

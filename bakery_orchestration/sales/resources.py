@@ -7,9 +7,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from bakery_orchestration.retry import Backoff
 from bakery_orchestration.sales import landing_files
-from bakery_orchestration.sales.http_client import SalesServiceClient
+from bakery_orchestration.sales.http_client import MAX_RESPONSE_BYTES, MAX_ROWS, SalesServiceClient
 from bakery_orchestration.sales.source_types import (
     ChangesPage,
     RawSales,
@@ -34,6 +33,12 @@ class SalesSource(dg.ConfigurableResource):
     """A tenant's raw daily sales and a feed of the days whose sales changed."""
 
     changes_page_size: int = Field(default=500, gt=0, description="Most changes per page.")
+    outage_step_retries: int = Field(
+        default=2, ge=0, description="Step retries when the source stays unavailable."
+    )
+    outage_retry_seconds: float = Field(
+        default=60.0, ge=0, description="Wait before each of those step retries."
+    )
 
     @abstractmethod
     def fetch_daily_sales(self, tenant: str, day: date) -> RawSales:
@@ -50,9 +55,11 @@ class HttpSalesSource(SalesSource):
     base_url: str = Field(description="Service root, e.g. https://sales.example.com")
     api_token: str | None = Field(default=None, description="Bearer token; unset sends none.")
     timeout_seconds: float = Field(default=10.0, gt=0)
-    max_attempts: int = Field(default=5, ge=1)
+    max_attempts: int = Field(default=3, ge=1, description="HTTP calls per request, retries in.")
     backoff_base_seconds: float = Field(default=0.5, ge=0)
-    backoff_max_seconds: float = Field(default=30.0, ge=0)
+    backoff_max_seconds: float = Field(default=10.0, ge=0)
+    max_response_bytes: int = Field(default=MAX_RESPONSE_BYTES, gt=0)
+    max_rows: int = Field(default=MAX_ROWS, gt=0, description="Most sales rows in one day.")
 
     def fetch_daily_sales(self, tenant: str, day: date) -> RawSales:
         with self._client() as client:
@@ -68,7 +75,10 @@ class HttpSalesSource(SalesSource):
             api_token=self.api_token,
             timeout_seconds=self.timeout_seconds,
             max_attempts=self.max_attempts,
-            backoff=Backoff(self.backoff_base_seconds, self.backoff_max_seconds),
+            backoff_base_seconds=self.backoff_base_seconds,
+            backoff_max_seconds=self.backoff_max_seconds,
+            max_response_bytes=self.max_response_bytes,
+            max_rows=self.max_rows,
         )
 
 

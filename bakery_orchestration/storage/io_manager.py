@@ -15,7 +15,12 @@ import pandas as pd
 from bakery_orchestration.audit.recorder import record_output
 from bakery_orchestration.partitions import split_key
 from bakery_orchestration.storage.database import OrchestrationDatabase
-from bakery_orchestration.storage.rows import read_partition, replace_partition, settled_keys
+from bakery_orchestration.storage.rows import (
+    lock_partitions,
+    read_partition,
+    replace_partition,
+    settled_keys,
+)
 from bakery_orchestration.storage.tables import ASSET_STORAGE, AssetStorage
 
 
@@ -40,15 +45,19 @@ class OrchestrationIOManager(dg.ConfigurableIOManager):
         self, context: dg.OutputContext, obj: PartitionTables | Mapping[str, PartitionTables]
     ) -> None:
         """Replace the partition's rows (or, for a tenant batch, each tenant-day's rows) and
-        record the step on each tenant-day's audit row, all in one transaction."""
+        record the step on each tenant-day's audit row, all in one transaction that holds each
+        tenant-day's write lock, so two runs of one tenant-day write one after the other."""
         storage = ASSET_STORAGE[context.asset_key.path[-1]]
         outputs = obj if isinstance(obj, Mapping) else {str(context.asset_partition_key): obj}
         audited = _in_a_run(context)
         written: dict[str, int] = {}
+        slices = {
+            key: (self.database.tenant_id(split_key(key)[0]), split_key(key)[1]) for key in outputs
+        }
         with self.database.engine.begin() as conn:
+            lock_partitions(conn, list(slices.values()))
             for key, tables in outputs.items():
-                tenant, day = split_key(key)
-                tenant_id = self.database.tenant_id(tenant)
+                tenant_id, day = slices[key]
                 kept = _settled(conn, storage, tenant_id, day)
                 counts = {
                     storage.main.name: replace_partition(

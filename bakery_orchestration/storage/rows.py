@@ -1,9 +1,12 @@
 """Set-based reads and writes of one (tenant, partition date) slice of a table.
 
 A write replaces the slice: one DELETE and one multi-row INSERT per table, inside the caller's
-transaction, so a re-run never duplicates and a failure leaves the previous rows in place.
+transaction, so a re-run never duplicates and a failure leaves the previous rows in place. Two
+runs of the same tenant-day at once take turns (``lock_partitions``): without it, on PostgreSQL
+both DELETEs see no rows and the second INSERT fails on the primary key.
 """
 
+import hashlib
 import math
 import uuid
 from datetime import date, datetime
@@ -24,6 +27,29 @@ def _plain(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.date() if value == value.normalize() else value.to_pydatetime()
     return value
+
+
+def lock_partitions(conn: sa.Connection, keys: list[tuple[uuid.UUID, date]]) -> None:
+    """Hold the write lock of each (tenant, date) until the caller's transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock per tenant-day, taken in sorted order so two
+    batches never wait on each other in a cycle. SQLite has one writer at a time: BEGIN
+    IMMEDIATE takes the write lock before the first read, so what is read is what is replaced.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    for tenant_id, partition_date in sorted(set(keys)):
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": _lock_key(tenant_id, partition_date)},
+        )
+
+
+def _lock_key(tenant_id: uuid.UUID, partition_date: date) -> int:
+    """A stable signed 64-bit key for the tenant-day (the advisory lock's key space)."""
+    digest = hashlib.blake2b(f"{tenant_id}|{partition_date}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def frame_records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:

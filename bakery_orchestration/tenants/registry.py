@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from bakery_orchestration.db.schema import products, tenants
 from bakery_orchestration.db.tenants import TENANT_STATUSES, TENANT_TIERS
 from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.notifications.addresses import check_webhook_url
+from bakery_orchestration.notifications.signing import new_secret
 from bakery_orchestration.partitions import validate_slug
 
 PRODUCT_COLUMNS = ("product_id", "name", "unit_price", "unit_cost")
@@ -38,6 +40,7 @@ class Tenant:
     subdivision: str | None = None
     closed_weekdays: tuple[int, ...] = field(default_factory=tuple)
     webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)  # never in logs
 
     @property
     def run_priority(self) -> int:
@@ -57,6 +60,7 @@ def _to_tenant(row: sa.RowMapping) -> Tenant:
         subdivision=row["subdivision"],
         closed_weekdays=tuple(row["closed_weekdays"] or ()),
         webhook_url=row["webhook_url"],
+        webhook_secret=row["webhook_secret"],
     )
 
 
@@ -77,9 +81,12 @@ def add_tenant(
     closed_weekdays: tuple[int, ...] = (),
     webhook_url: str | None = None,
 ) -> Tenant:
-    """Register a bakery; an existing slug is an error."""
+    """Register a bakery with a new webhook signing secret; an existing slug is an error."""
     validate_slug(slug)
+    _check_lengths(slug, name=name, country=country, subdivision=subdivision)
     _check_choice(tier, TENANT_TIERS, "tier")
+    if webhook_url:
+        check_webhook_url(webhook_url)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -95,7 +102,8 @@ def add_tenant(
         "country": country.upper() if country else None,
         "subdivision": subdivision,
         "closed_weekdays": sorted(set(closed_weekdays)),
-        "webhook_url": webhook_url,
+        "webhook_url": webhook_url or None,
+        "webhook_secret": new_secret(),
     }
     with engine.begin() as conn:
         exists = conn.execute(sa.select(tenants.c.id).where(tenants.c.slug == slug)).first()
@@ -103,6 +111,43 @@ def add_tenant(
             raise BakeryError(f"tenant {slug} already exists")
         conn.execute(sa.insert(tenants).values(**values))
     return get_tenant(engine, slug)
+
+
+def _check_lengths(slug: str, **values: str | None) -> None:
+    """Values longer than their column are refused here, so SQLite (which would store them)
+    and PostgreSQL (which would raise) give the same one-line error."""
+    for column, value in values.items():
+        limit = tenants.c[column].type.length
+        if value is not None and len(value) > limit:
+            raise BakeryError(
+                f"tenant {slug}: {column} is {len(value)} characters, at most {limit} allowed"
+            )
+    country = values.get("country")
+    if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise BakeryError(f"tenant {slug}: country {country!r} is not a 2-letter ISO code")
+
+
+def set_webhook_url(engine: sa.Engine, slug: str, url: str | None) -> Tenant:
+    """Point the tenant's summaries at `url` (None: send none), checked like at registration."""
+    tenant = get_tenant(engine, slug)
+    if url:
+        check_webhook_url(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(tenants).where(tenants.c.id == tenant.id).values(webhook_url=url or None)
+        )
+    return get_tenant(engine, slug)
+
+
+def rotate_webhook_secret(engine: sa.Engine, slug: str) -> str:
+    """Replace the tenant's signing secret; the new one is returned to be shown once."""
+    tenant = get_tenant(engine, slug)
+    secret = new_secret()
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(tenants).where(tenants.c.id == tenant.id).values(webhook_secret=secret)
+        )
+    return secret
 
 
 def get_tenant(engine: sa.Engine, slug: str) -> Tenant:

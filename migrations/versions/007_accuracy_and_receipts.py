@@ -1,7 +1,7 @@
 """sales receipts, validation volume sums and seasonal-naive error, tenant accuracy rules
 
 Revision ID: 007_accuracy_and_receipts
-Revises: 005_alerts
+Revises: 006_webhook_secrets
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from bakery_orchestration.db.types import JSONDocument, utcnow
 
 revision = "007_accuracy_and_receipts"
-down_revision = "005_alerts"
+down_revision = "006_webhook_secrets"
 branch_labels = None
 depends_on = None
 

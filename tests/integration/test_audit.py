@@ -124,7 +124,8 @@ def _set_webhook(world, tenant_id, url: str | None) -> None:
         conn.execute(sa.update(tenants).where(tenants.c.id == tenant_id).values(webhook_url=url))
 
 
-def test_webhook_down_gives_partial_success(world, clean_runs):
+def test_webhook_down_gives_partial_success(world, clean_runs, monkeypatch):
+    monkeypatch.setenv("BAKERY_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32")  # the test receiver
     tenant = world.tenants[0]
     with ScriptedServer() as server:
         server.reply(*[Reply(500, {"detail": "receiver down"})] * 3)
@@ -144,7 +145,10 @@ def test_webhook_down_gives_partial_success(world, clean_runs):
     assert row["production_status"] == row["procurement_status"] == "success"
 
 
-def test_delivered_summary_counts_the_notification_and_posted_insights(world, clean_runs):
+def test_delivered_summary_counts_the_notification_and_posted_insights(
+    world, clean_runs, monkeypatch
+):
+    monkeypatch.setenv("BAKERY_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32")  # the test receiver
     tenant = world.tenants[0]
     with ScriptedServer() as server:
         server.reply(Reply(200, {"ok": True}))

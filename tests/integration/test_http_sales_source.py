@@ -1,18 +1,23 @@
 """Scope: the Sales Service client and HttpSalesSource against a real HTTP server on 127.0.0.1.
 
-Retries run with a recording sleep and a fixed random so the backoff sequence is asserted without
-waiting for it; timeouts are real (a server that answers later than the client waits).
+Retries (httpx-retries in the transport) run with millisecond backoff and are counted at the
+server; timeouts, Retry-After waits and size limits are real.
 """
 
 import socket
+import time
 from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
 
-from bakery_orchestration.retry import Backoff
 from bakery_orchestration.sales.http_client import SalesServiceClient
-from bakery_orchestration.sales.resources import HttpSalesSource, SalesSource, SalesSourceError
+from bakery_orchestration.sales.resources import (
+    HttpSalesSource,
+    SalesSource,
+    SalesSourceError,
+    SalesSourceUnavailable,
+)
 from tests.helpers.http_server import Reply, ScriptedServer
 
 DAY = date(2026, 3, 2)
@@ -31,23 +36,14 @@ def server():
         yield running
 
 
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
+FAST = {"backoff_base_seconds": 0.001, "backoff_max_seconds": 0.01}
 
 
 @pytest.fixture
-def client(server, sleeps):
-    """Base 0.5 s, cap 30 s, random fixed at 0.5: the jittered waits are 0.25, 0.5, 1.0, ..."""
-    with SalesServiceClient(
-        server.url,
-        timeout_seconds=2.0,
-        max_attempts=3,
-        backoff=Backoff(0.5, 30.0),
-        sleep=sleeps.append,
-        rand=lambda: 0.5,
-    ) as sales_client:
-        yield sales_client
+def client(server):
+    """Three calls per request at most, millisecond waits between them."""
+    with SalesServiceClient(server.url, timeout_seconds=2.0, max_attempts=3, **FAST) as client:
+        yield client
 
 
 def test_daily_sales_are_returned_as_received(server, client):
@@ -69,24 +65,34 @@ def test_daily_sales_are_returned_as_received(server, client):
     assert request.header("Authorization") is None
 
 
-def test_503_twice_then_200_succeeds_after_backoff(server, client, sleeps):
+def test_503_twice_then_200_succeeds_after_backoff(server, client):
     server.reply(Reply(503, "down"), Reply(503, "down"), Reply(200, daily_body()))
     sales = client.daily_sales("bakery-a", DAY)
 
     assert sales.found and len(sales.rows) == 2
-    assert sleeps == [0.25, 0.5]
-    assert len(server.requests) == 3
+    assert len(server.requests) == client.calls == 3
 
 
-def test_429_retry_after_is_honoured(server, client, sleeps):
+def test_429_retry_after_is_honoured(server):
     server.reply(
-        Reply(429, {"detail": "slow down"}, {"Retry-After": "2"}), Reply(200, daily_body())
+        Reply(429, {"detail": "slow down"}, {"Retry-After": "1"}), Reply(200, daily_body())
     )
-    assert client.daily_sales("bakery-a", DAY).found
-    assert sleeps == [2.0]
+    started = time.monotonic()
+    with SalesServiceClient(server.url, max_attempts=2, backoff_max_seconds=5) as client:
+        assert client.daily_sales("bakery-a", DAY).found
+    assert 1.0 <= time.monotonic() - started < 4.0
+    assert len(server.requests) == 2
 
 
-def test_exhausted_retries_name_tenant_date_attempts_and_last_error(server, client, sleeps):
+def test_retry_after_is_capped_by_the_longest_backoff(server):
+    server.reply(Reply(503, headers={"Retry-After": "3600"}), Reply(200, daily_body()))
+    started = time.monotonic()
+    with SalesServiceClient(server.url, max_attempts=2, **FAST) as client:
+        assert client.daily_sales("bakery-a", DAY).found
+    assert time.monotonic() - started < 2.0
+
+
+def test_exhausted_retries_name_tenant_date_attempts_and_last_error(server, client):
     server.reply(Reply(503), Reply(502), Reply(500, {"detail": "database\nunavailable"}))
     with pytest.raises(SalesSourceError) as raised:
         client.daily_sales("bakery-a", DAY)
@@ -96,7 +102,7 @@ def test_exhausted_retries_name_tenant_date_attempts_and_last_error(server, clie
         "sales service unavailable for tenant 'bakery-a' date 2026-03-02 after 3 attempts: "
         "last error: HTTP 500 Internal Server Error: database unavailable"
     )
-    assert sleeps == [0.25, 0.5]
+    assert len(server.requests) == 3
 
 
 @pytest.mark.parametrize(
@@ -116,11 +122,9 @@ def test_client_errors_fail_at_once_in_one_line(server, client, status, reason):
     assert len(server.requests) == 1
 
 
-def test_timeouts_are_retried_then_fail_clearly(server, sleeps):
+def test_timeouts_are_retried_then_fail_clearly(server):
     server.reply(*[Reply(200, daily_body(), delay_seconds=1.0)] * 2)
-    slow_client = SalesServiceClient(
-        server.url, timeout_seconds=0.1, max_attempts=2, sleep=sleeps.append
-    )
+    slow_client = SalesServiceClient(server.url, timeout_seconds=0.1, max_attempts=2, **FAST)
     with slow_client, pytest.raises(SalesSourceError) as raised:
         slow_client.daily_sales("bakery-a", DAY)
 
@@ -128,19 +132,58 @@ def test_timeouts_are_retried_then_fail_clearly(server, sleeps):
         "sales service unavailable for tenant 'bakery-a' date 2026-03-02 after 2 attempts: "
         "last error: ReadTimeout"
     )
-    assert len(server.requests) == 2 and len(sleeps) == 1
+    assert len(server.requests) == 2
 
 
 def test_connection_refused_is_retried_then_fails():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    refused = SalesServiceClient(f"http://127.0.0.1:{port}", max_attempts=2, sleep=lambda _: None)
+    refused = SalesServiceClient(f"http://127.0.0.1:{port}", max_attempts=2, **FAST)
     with (
         refused,
         pytest.raises(SalesSourceError, match="after 2 attempts: last error: ConnectError"),
     ):
         refused.daily_sales("bakery-a", DAY)
+
+
+def test_an_oversized_answer_is_refused_naming_tenant_and_date(server):
+    server.reply(Reply(200, {**daily_body(), "padding": "x" * 5000}))
+    with (
+        SalesServiceClient(server.url, max_response_bytes=4096) as client,
+        pytest.raises(SalesSourceError) as raised,
+    ):
+        client.daily_sales("bakery-a", DAY)
+    assert str(raised.value) == (
+        "sales service answer for tenant 'bakery-a' date 2026-03-02 refused: response of 5157 "
+        "bytes is larger than the 4096 byte limit"
+    )
+    assert len(server.requests) == 1  # a limit is not transient: no retry
+
+
+def test_too_many_rows_are_refused_naming_tenant_and_date(server):
+    items = [{"product": f"P{i}", "quantity": 1} for i in range(11)]
+    server.reply(Reply(200, {"tenant": "bakery-a", "date": "2026-03-02", "items": items}))
+    with (
+        SalesServiceClient(server.url, max_rows=10) as client,
+        pytest.raises(SalesSourceError) as raised,
+    ):
+        client.daily_sales("bakery-a", DAY)
+    assert str(raised.value) == (
+        "sales service sent 11 rows for tenant 'bakery-a' date 2026-03-02, more than the 10 limit"
+    )
+
+
+def test_garbage_is_an_error_not_an_outage(server, client):
+    server.reply(Reply(200, b"\x00\xff garbage", {"Content-Type": "application/json"}))
+    with pytest.raises(SalesSourceError) as raised:
+        client.daily_sales("bakery-a", DAY)
+    assert not isinstance(raised.value, SalesSourceUnavailable)
+    assert str(raised.value) == (
+        "sales service sent no JSON for tenant 'bakery-a' date 2026-03-02 (HTTP 200, "
+        "application/json)"
+    )
+    assert len(server.requests) == 1
 
 
 def test_not_yet_available_404_means_not_found(server, client):
@@ -248,3 +291,20 @@ def test_resource_changes_use_the_configured_page_size(server):
     page = HttpSalesSource(base_url=server.url, changes_page_size=25).changes_since(None)
     assert (page.items, page.next_cursor) == ([], None)
     assert server.requests[0].query == {"limit": "25"}
+
+
+def test_the_environment_proxy_is_used_unless_no_proxy_names_the_host(server, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    server.reply(Reply(200, daily_body()))
+    with SalesServiceClient("http://sales.bakery.test") as client:
+        assert client.daily_sales("bakery-a", DAY).found
+    assert server.requests[0].path.startswith(f"http://sales.bakery.test{DAILY_PATH}")
+
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nobody listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    server.reply(Reply(200, daily_body()))
+    with SalesServiceClient(server.url) as client:
+        assert client.daily_sales("bakery-a", DAY).found  # straight to the service
+    assert server.requests[1].path.startswith(DAILY_PATH)

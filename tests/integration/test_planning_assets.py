@@ -16,6 +16,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from standardwebhooks.webhooks import Webhook
 
 from bakery_orchestration.db import schema
 from bakery_orchestration.db.engine import create_db_engine
@@ -26,6 +27,7 @@ from bakery_orchestration.instance import register_tenant_partitions
 from bakery_orchestration.notifications.resources import WebhookNotifier
 from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.resources import local_resources
+from bakery_orchestration.tenants.registry import get_tenant
 from tests.conftest import DIALECTS
 from tests.helpers.http_server import Reply, ScriptedServer
 from tests.postgres import require_postgres
@@ -79,6 +81,7 @@ def graph(request, tmp_path_factory, postgres_server) -> Iterator[Graph]:
         ScriptedServer() as server,
     ):
         monkeypatch.setenv("BAKERY_HOME", str(tmp_path_factory.mktemp("bakery_home")))
+        monkeypatch.setenv("BAKERY_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32")  # test receiver
         ensure_schema(url)
         engine = create_db_engine(url)
         tenants = prepare_tenants(engine, 2, MONDAY, history_days=HISTORY_DAYS)
@@ -265,6 +268,8 @@ def test_summary_is_posted_and_recorded_as_sent(graph):
     row = _summary(graph)
     assert row["delivery_status"] == "sent" and row["http_status"] == 200
     assert row["delivered_at"] is not None and row["payload"] == body
+    secret = get_tenant(graph.engine, OPEN_TENANT).webhook_secret
+    assert Webhook(secret).verify(request.body, request.headers) == body  # signed, per tenant
 
 
 def test_summary_failed_on_server_error_keeps_the_plans(graph):
