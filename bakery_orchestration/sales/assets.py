@@ -14,7 +14,8 @@ from bakery_orchestration.sales.resources import (
     SalesSourceError,
     SalesSourceUnavailable,
 )
-from bakery_orchestration.sales.validation import ValidatedSales, validate_sales_rows
+from bakery_orchestration.sales.history import best_days
+from bakery_orchestration.sales.validation import SalesLimits, ValidatedSales, validate_sales_rows
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.tenants.registry import load_products
@@ -51,7 +52,11 @@ def daily_sales(
         context.log.error(str(exc))
         yield from _unreadable(str(exc))
         return
-    result = validate_sales_rows(raw.rows, tenant=tenant, day=sales_date, known_products=known)
+    limits = SalesLimits.configured()
+    ceilings = limits.ceilings(best_days(database.engine, tenant_id, limits, before=sales_date))
+    result = validate_sales_rows(
+        raw.rows, tenant=tenant, day=sales_date, known_products=known, ceilings=ceilings
+    )
     sales = result.sales.rename(columns={"product": "product_id"}).assign(sales_date=sales_date)
     quarantine = result.quarantine.assign(source=raw.source, dagster_run_id=context.run.run_id)
     yield dg.Output(
