@@ -9,12 +9,12 @@ from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
 from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.names import SALES_GROUP
 from bakery_orchestration.partitions import split_key
+from bakery_orchestration.sales.history import best_days
 from bakery_orchestration.sales.resources import (
     SalesSource,
     SalesSourceError,
     SalesSourceUnavailable,
 )
-from bakery_orchestration.sales.history import best_days
 from bakery_orchestration.sales.validation import SalesLimits, ValidatedSales, validate_sales_rows
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
