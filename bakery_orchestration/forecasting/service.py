@@ -38,6 +38,7 @@ def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> 
     model = DemandModel.fit(history, as_of=as_of, calendar=tenant_calendar(tenant))
     details = {
         "history_rows": len(history),
+        "implausible_history_rows": history.attrs["implausible_rows"],
         "products": len(model.products),
         "first_day": history["date"].min().date().isoformat() if len(history) else None,
     }
