@@ -5,8 +5,9 @@ Every incoming row ends up either in the validated sales or in quarantine with e
 reason, the first that applies in this order:
 
 - `missing_field`: date, product or quantity absent or blank.
-- `invalid_date`: the date is not a real calendar date written `YYYY-MM-DD` (`2026-3-5`,
-  `05/03/2026`, `2026-02-30`, a time or a time-zone offset are all refused).
+- `invalid_date`: the date is not a real calendar date from 1900 to 2199 written `YYYY-MM-DD`
+  (`2026-3-5`, `05/03/2026`, `2026-02-30`, `9999-12-31`, a time or a time-zone offset are all
+  refused; the years bound what every library on the way can hold).
 - `date_outside_partition`: a tenant-day's rows only: the date is not the partition's sales day.
 - `future_date`: an import's rows only: the date is after the day of the import (e.g. 2099).
 - `non_numeric_quantity`: not a finite number written with a decimal point (`3`, `2.5`).
@@ -59,6 +60,7 @@ REASONS = (
 )
 MAX_UNITS = 2**31 - 1
 PRODUCT_LENGTH = 100
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
@@ -261,9 +263,10 @@ def _iso_date(value: object) -> date | None:
     if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         return None
+    return parsed if FIRST_DATE <= parsed <= LAST_DATE else None
 
 
 def first_reason(rules: list[tuple[str, pd.Series]], index: pd.Index) -> pd.Series:
