@@ -65,12 +65,11 @@ def _open_regular(path: Path) -> TextIO:
     """
     try:
         folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except NotADirectoryError:
-        raise RefusedFile("the tenant folder is a symlink or not a folder") from None
     except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise RefusedFile("the tenant folder is a symlink") from None
-        raise
+        if error.errno not in (errno.ELOOP, errno.ENOTDIR):
+            raise
+        kind = "a symlink" if path.parent.is_symlink() else "not a folder"
+        raise RefusedFile(f"the tenant folder is {kind}") from None
     try:
         fd = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     except OSError as error:
