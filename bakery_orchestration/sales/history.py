@@ -21,6 +21,8 @@ from bakery_orchestration.sales.validation import SalesLimits
 from bakery_orchestration.storage.rows import frame_records
 
 HISTORY_COLUMNS = ["date", "product", "quantity"]
+DELETE_CHUNK = 500
+"""(date, product) pairs per DELETE: well under SQLite's bound-parameter limit."""
 
 
 def load_sales_history(
@@ -97,15 +99,11 @@ def store_sales_history(
     if sales.empty:
         return StoredSales(0, 0)
     frame = _history_rows(tenant_id, sales)
+    incoming = set(zip(frame["sales_date"], frame["product_id"], strict=True))
     with engine.begin() as conn:
-        stored = _stored_pairs(
-            conn, tenant_id, frame["sales_date"].min(), frame["sales_date"].max()
-        )
-        incoming = set(zip(frame["sales_date"], frame["product_id"], strict=True))
-        days = set(frame["sales_date"])
-        on_days = {pair for pair in stored if pair[0] in days}
-        overlap = incoming & on_days
-        doomed = on_days if replace_days else overlap
+        stored = _stored_pairs(conn, tenant_id, set(frame["sales_date"]))
+        overlap = incoming & stored
+        doomed = stored if replace_days else overlap
         for chunk in _chunks(sorted(doomed), DELETE_CHUNK):
             pair = sa.tuple_(daily_sales.c.sales_date, daily_sales.c.product_id)
             conn.execute(
@@ -113,9 +111,6 @@ def store_sales_history(
             )
         conn.execute(sa.insert(daily_sales), frame_records(frame, daily_sales))
     return StoredSales(len(overlap), len(incoming) - len(overlap), len(doomed) - len(overlap))
-
-
-DELETE_CHUNK = 500
 
 
 def _history_rows(tenant_id: uuid.UUID, sales: pd.DataFrame) -> pd.DataFrame:
@@ -131,11 +126,15 @@ def _history_rows(tenant_id: uuid.UUID, sales: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _stored_pairs(conn: sa.Connection, tenant_id: uuid.UUID, first: date, last: date) -> set:
+def _stored_pairs(conn: sa.Connection, tenant_id: uuid.UUID, days: set[date]) -> set:
+    """The (date, product) pairs stored for the tenant on ``days``."""
     query = sa.select(daily_sales.c.sales_date, daily_sales.c.product_id).where(
-        daily_sales.c.tenant_id == tenant_id, daily_sales.c.sales_date.between(first, last)
+        daily_sales.c.tenant_id == tenant_id,
+        daily_sales.c.sales_date.between(min(days), max(days)),
     )
-    return {(row.sales_date, row.product_id) for row in conn.execute(query)}
+    return {
+        (row.sales_date, row.product_id) for row in conn.execute(query) if row.sales_date in days
+    }
 
 
 def _chunks(items: list, size: int):

@@ -18,9 +18,9 @@ reason, the first that applies in this order:
   here so that SQLite (which would keep it) and PostgreSQL (which would fail) agree.
 - `unknown_product`: not in the tenant's product master (skipped when it has none).
 - `duplicate_row`: the same date, product and quantity text as an earlier valid row.
-- `implausible_quantity`: the product's units that day (the row alone, or summed with the day's
-  other valid rows of that product) exceed the product's ceiling (see `SalesLimits`). Every row
-  of that product-day is set aside, so a sum that would reach infinity is never stored.
+- `implausible_quantity`: the row's units exceed the product's ceiling (see `SalesLimits`), or
+  the remaining valid rows of that product and day do together: then every one of them is set
+  aside, so a sum that would reach infinity is never stored.
 
 Values are compared with surrounding spaces removed (` baguette ` is `baguette`); quarantine
 keeps them as they came. Rows without a `line` column are numbered 1, 2, ... in payload order.
@@ -222,14 +222,16 @@ def entry_reasons(entries: pd.DataFrame, rules: SalesRules) -> pd.Series:
 
 
 def total_reasons(entries: pd.DataFrame, reason: pd.Series, ceilings: Ceilings) -> pd.Series:
-    """`implausible_quantity` for every valid entry of a product-day whose units exceed the
-    product's ceiling, the entry alone or summed with the day's other valid entries."""
+    """`implausible_quantity` for each valid entry above its product's ceiling, then for every
+    remaining entry of a product-day whose units together exceed it."""
     valid = entries[reason == ""]
-    totals = valid.groupby(["date", "product"])["quantity"].transform("sum")
-    largest = valid.groupby(["date", "product"])["quantity"].transform("max")
-    over = np.maximum(totals, largest) > ceilings.of(valid["product"])
+    ceiling = ceilings.of(valid["product"])
+    alone = valid["quantity"] > ceiling
+    rest = valid[~alone]
+    totals = rest.groupby(["date", "product"])["quantity"].transform("sum")
+    together = totals > ceiling[~alone]
     flagged = pd.Series("", index=entries.index, dtype=object)
-    flagged[over[over].index] = "implausible_quantity"
+    flagged[alone[alone].index.union(together[together].index)] = "implausible_quantity"
     return flagged
 
 

@@ -155,6 +155,7 @@ def test_ceilings_come_from_each_products_best_day_with_a_generous_factor() -> N
     raw = rows(
         ("2024-05-01", "baguette", "2999"),
         ("2024-05-01", "croissant", "101"),
+        ("2024-05-01", "croissant", "3"),  # kept: only the row above the ceiling goes
         ("2024-05-01", "éclair", "49000"),  # no history: the absolute ceiling
         ("2024-05-01", "brioche", "50001"),
     )
@@ -163,11 +164,12 @@ def test_ceilings_come_from_each_products_best_day_with_a_generous_factor() -> N
     )
     assert result.sales.to_dict("records") == [
         {"product": "baguette", "quantity": 2999.0},
+        {"product": "croissant", "quantity": 3.0},
         {"product": "éclair", "quantity": 49000.0},
     ]
     assert result.quarantine[["line", "reason"]].to_dict("records") == [
         {"line": 2, "reason": "implausible_quantity"},
-        {"line": 4, "reason": "implausible_quantity"},
+        {"line": 5, "reason": "implausible_quantity"},
     ]
 
 
