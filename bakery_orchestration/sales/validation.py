@@ -41,6 +41,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from bakery_orchestration.db.schema import daily_sales
 from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.settings import MAX_UNITS_ENV, max_units_per_day
 
@@ -59,7 +60,7 @@ REASONS = (
     "implausible_quantity",
 )
 MAX_UNITS = 2**31 - 1
-PRODUCT_LENGTH = 100
+PRODUCT_LENGTH = daily_sales.c.product_id.type.length
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 

@@ -188,3 +188,30 @@ def test_a_date_after_today_is_a_future_date(bakery, write):
     rows = f"{(date.today() + timedelta(days=2)).isoformat()},baguette,1\n"
     line = one_line_error(invoke(bakery, "import-sales", "--tenant", "bakery-a", write(rows)))
     assert "future_date 1" in line
+
+
+@pytest.mark.parametrize(("column", "length"), [("product_id", 101), ("name", 201)])
+def test_a_product_longer_than_its_column_is_one_line_on_both_dialects(
+    bakery, tmp_path, column, length, record_property
+):
+    fields = {"product_id": "baguette", "name": "Baguette", column: "b" * length}
+    path = tmp_path / "products.csv"
+    path.write_text(
+        f"product_id,name,unit_price,unit_cost\n{fields['product_id']},{fields['name']},2,1\n"
+    )
+    clean = row_counts(bakery)
+
+    line = one_line_error(invoke(bakery, "tenants", "load-products", "bakery-a", str(path)))
+
+    assert line == (
+        f"error: tenant bakery-a: 1 product {column}s longer than {length - 1} characters "
+        f"(first: {'b' * 40!r}...)"
+    )
+    lost, duplicated = record_case(
+        record_property,
+        f"products {column} of {length}",
+        f"exit 1: {line}",
+        clean,
+        row_counts(bakery),
+    )
+    assert (lost, duplicated) == (0, 0)
