@@ -14,7 +14,7 @@ import pytest
 
 from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.resources import local_resources
-from bakery_orchestration.sales.assets import daily_sales
+from bakery_orchestration.sales.assets import INPUT_CHECK, daily_sales
 from bakery_orchestration.sales.resources import LocalFilesSalesSource, SalesSourceError
 from bakery_orchestration.settings import landing_dir
 from tests.faults.input_support import invoke, record_case, row_counts
@@ -91,7 +91,11 @@ def test_the_daily_sales_check_names_the_refusal_not_the_content(
             raise_on_error=False,
         )
 
-    (check,) = result.get_asset_check_evaluations()
+    (check,) = [
+        evaluation
+        for evaluation in result.get_asset_check_evaluations()
+        if evaluation.check_name == INPUT_CHECK
+    ]
     assert not check.passed
     assert check.description.startswith("refused sales file for tenant 'bakery-a' date")
     assert "secret" not in check.description
