@@ -6,6 +6,11 @@ cursor, and never be reported. Files changed within the last `settle_seconds` wa
 call: file timestamps tick coarsely (a few ms), so a file reported the instant it was written could
 be rewritten within the same tick, keep its timestamp and never be reported again; the wait also
 spares readers most half-written files.
+
+Only a regular file directly inside its tenant's folder is read: a symlinked file or tenant folder,
+a FIFO or a device is refused with one line naming tenant, date and path, and nothing of it is
+read or echoed (a link to `/etc/passwd` must not end up in a check message). The change feed does
+not report such paths either.
 """
 
 import csv
