@@ -20,7 +20,8 @@ from bakery_orchestration.errors import BakeryError
 
 TIMEZONE = "Europe/Madrid"
 DEFAULT_START = "2025-01-01"
-TENANT_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+# Matched whole (`fullmatch`): `$` alone also matches before a final newline. ASCII only.
+TENANT_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}", re.ASCII)
 
 tenant_partitions = dg.DynamicPartitionsDefinition(name="tenant")
 date_partitions = dg.DailyPartitionsDefinition(
@@ -48,7 +49,7 @@ with warnings.catch_warnings():
 
 def validate_slug(slug: str) -> str:
     """Return ``slug`` if it is a valid tenant key, else raise a one-line error."""
-    if not isinstance(slug, str) or not TENANT_SLUG.match(slug):
+    if not isinstance(slug, str) or not TENANT_SLUG.fullmatch(slug):
         raise BakeryError(
             f"invalid tenant slug {slug!r}: use 1-63 lower-case letters, digits, '-' or '_', "
             "starting with a letter or digit"

@@ -9,6 +9,8 @@ at import time: callers ask when they need an answer.
 import os
 from pathlib import Path
 
+from bakery_orchestration.errors import BakeryError
+
 DATABASE_URL_ENV = "BAKERY_DATABASE_URL"
 HOME_ENV = "BAKERY_HOME"
 DEFAULT_HOME = Path("~/.local/share/bakery-orchestration")
@@ -33,3 +35,18 @@ def database_url(explicit: str | None = None) -> str:
 def landing_dir() -> Path:
     """Where the local files sales source looks for one CSV per tenant and day."""
     return bakery_home() / "landing"
+
+
+MAX_UNITS_ENV = "BAKERY_MAX_UNITS_PER_DAY"
+
+
+def max_units_per_day() -> float | None:
+    """The operator's absolute ceiling on one product's units in one day, if set (the sales
+    validation's `SalesLimits.max_units`); None when unset."""
+    raw = os.environ.get(MAX_UNITS_ENV)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise BakeryError(f"{MAX_UNITS_ENV}={raw!r} is not a number of units") from None

@@ -59,6 +59,7 @@ def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> 
     first_day = history["date"].min().date() if len(history) else None
     details = {
         "history_rows": len(history),
+        "implausible_history_rows": history.attrs["implausible_rows"],
         "products": len(model.products),
         "first_day": first_day.isoformat() if first_day else None,
         "fit_seconds": round(fit_seconds, 3),

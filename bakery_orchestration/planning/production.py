@@ -44,6 +44,8 @@ NO_MARGIN_QUANTILE = 0.10
 CAPACITY_CUT = "capacity"
 _FORECAST_LEVELS = (0.1, 0.5, 0.9)
 _ROUNDING_TOLERANCE = 1e-9
+MAX_DEMAND_UNITS = 2**31 - 1
+"""Largest forecast quantile planned: plan quantities are stored as 32-bit integers."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class DemandDistribution:
         raw = (p10, p50, p90)
         if not all(math.isfinite(float(value)) for value in raw):
             raise ValueError(f"forecast quantiles must be finite numbers, got {raw}")
+        if max(raw) > MAX_DEMAND_UNITS:
+            raise ValueError(f"forecast quantiles above {MAX_DEMAND_UNITS} units, got {raw}")
         q10, q50, q90 = sorted(max(0.0, float(value)) for value in raw)
         low_slope = (q50 - q10) / 0.4
         high_slope = (q90 - q50) / 0.4
@@ -98,6 +102,28 @@ class DemandDistribution:
     def expected_stockout(self, quantity: float) -> float:
         """E[(D - quantity)+]: demand expected to go unserved."""
         return self._expect(quantity, lambda demand: np.maximum(demand - quantity, 0.0))
+
+    def expected_margins(
+        self, quantities: np.ndarray, unit_price: float, unit_cost: float, salvage_value: float
+    ) -> np.ndarray:
+        """`expected_margin` at many quantities at once (waste is quantity - sales)."""
+        sales = self.expected_sales_many(quantities)
+        return (unit_price - salvage_value) * sales + (salvage_value - unit_cost) * quantities
+
+    def expected_sales_many(self, quantities: np.ndarray) -> np.ndarray:
+        """E[min(D, q)] for each q: the area under Q up to the level where Q reaches q, then q.
+
+        Between knots Q is linear, so the area up to a level is the cumulative trapezoid of the
+        knots before it plus one trapezoid from the last knot to that level.
+        """
+        levels, values = np.asarray(self.levels), np.asarray(self.values)
+        area = np.concatenate([[0.0], np.cumsum(np.diff(levels) * (values[1:] + values[:-1]) / 2)])
+        quantities = np.asarray(quantities, dtype=float)
+        reached = np.interp(quantities, values, levels)
+        knot = np.clip(np.searchsorted(levels, reached, side="right") - 1, 0, len(levels) - 1)
+        at_level = np.interp(reached, levels, values)
+        partial = (reached - levels[knot]) * (values[knot] + at_level) / 2
+        return area[knot] + partial + quantities * (1.0 - reached)
 
     def _expect(self, quantity: float, payoff) -> float:
         """Integrate payoff(Q(u)) over u exactly.
@@ -199,11 +225,6 @@ class _PlanLine:
             self.salvage_value,
         )
 
-    def last_batch_value_per_minute(self) -> float:
-        """Expected margin the last batch adds, per oven minute it uses."""
-        gain = self.margin_at(self.batches) - self.margin_at(self.batches - 1)
-        return gain / self.minutes_per_batch
-
 
 def plan_production(
     forecast: pd.DataFrame,
@@ -282,18 +303,49 @@ def _initial_line(row, master: pd.Series) -> _PlanLine:
 def _cut_to_capacity(lines: list[_PlanLine], capacity_minutes: float) -> None:
     """Remove whole batches, least valuable per oven minute first, until the plan fits.
 
-    Expected margin is concave in quantity, so each cut makes the next batch of that line more
-    valuable; cutting greedily one batch at a time keeps the batches worth most per minute.
-    Lines that use no oven time are never cut.
+    Expected margin is concave in quantity, so within a line each batch is worth no more than
+    the one before it: removing the least valuable last batch again and again removes the
+    batches in ascending order of value per minute (ties: product name). That order is computed
+    at once instead of batch by batch, over at most the batches the oven could hold of each
+    line, so the time depends on the oven, never on how large the forecast is. Lines that use
+    no oven time are never cut.
     """
     if capacity_minutes < 0:
         raise ValueError(f"capacity_minutes must be >= 0, got {capacity_minutes}")
-    while _total_minutes(lines) > capacity_minutes + _ROUNDING_TOLERANCE:
-        candidates = [line for line in lines if line.batches > 0 and line.minutes_per_batch > 0]
-        victim = min(
-            candidates, key=lambda line: (line.last_batch_value_per_minute(), line.product)
+    limit = capacity_minutes + _ROUNDING_TOLERANCE
+    cuttable = sorted(
+        (line for line in lines if line.batches > 0 and line.minutes_per_batch > 0),
+        key=lambda line: line.product,
+    )
+    for line in cuttable:
+        # The oven could never hold more of this line alone, whatever else is cut.
+        line.batches = min(line.batches, math.floor(limit / line.minutes_per_batch))
+    excess = _total_minutes(lines) - limit
+    if excess <= 0:
+        return
+    values, minutes, owner = _batch_values(cuttable)
+    order = np.lexsort((np.arange(len(values))[::-1], owner, values))
+    removed = np.searchsorted(np.cumsum(minutes[order]), excess) + 1
+    for index, count in zip(*np.unique(owner[order[:removed]], return_counts=True), strict=True):
+        cuttable[index].batches -= int(count)
+
+
+def _batch_values(lines: list[_PlanLine]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every batch's marginal value per oven minute, its minutes and its line's index.
+
+    Within a line the batches come in order, so a reversed position breaks ties between equal
+    values by removing the later batch first, as the one-at-a-time rule would.
+    """
+    values, minutes, owner = [], [], []
+    for index, line in enumerate(lines):
+        quantities = np.arange(line.batches + 1, dtype=float) * line.batch_size
+        margins = line.demand.expected_margins(
+            quantities, line.unit_price, line.unit_cost, line.salvage_value
         )
-        victim.batches -= 1
+        values.append(np.diff(margins) / line.minutes_per_batch)
+        minutes.append(np.full(line.batches, line.minutes_per_batch))
+        owner.append(np.full(line.batches, index))
+    return np.concatenate(values), np.concatenate(minutes), np.concatenate(owner)
 
 
 def _total_minutes(lines: list[_PlanLine]) -> float:

@@ -18,12 +18,13 @@ from bakery_orchestration.db.schema import sales_quarantine
 from bakery_orchestration.names import SALES_GROUP
 from bakery_orchestration.partitions import split_key
 from bakery_orchestration.sales import receipts
+from bakery_orchestration.sales.history import best_days
 from bakery_orchestration.sales.resources import (
     SalesSource,
     SalesSourceError,
     SalesSourceUnavailable,
 )
-from bakery_orchestration.sales.validation import ValidatedSales, validate_sales_rows
+from bakery_orchestration.sales.validation import SalesLimits, ValidatedSales, validate_sales_rows
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.storage.rows import read_partition
@@ -75,7 +76,11 @@ def daily_sales(
         if stored is not None:  # imported before (e.g. `import-sales`): keep it, never erase
             yield from stored
             return
-    result = validate_sales_rows(raw.rows, tenant=tenant, day=sales_date, known_products=known)
+    limits = SalesLimits.configured()
+    ceilings = limits.ceilings(best_days(database.engine, tenant_id, limits, before=sales_date))
+    result = validate_sales_rows(
+        raw.rows, tenant=tenant, day=sales_date, known_products=known, ceilings=ceilings
+    )
     sales = result.sales.rename(columns={"product": "product_id"}).assign(sales_date=sales_date)
     quarantine = result.quarantine.assign(source=raw.source, dagster_run_id=context.run.run_id)
     closed = get_tenant(database.engine, tenant).closed_weekdays

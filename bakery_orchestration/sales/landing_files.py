@@ -6,16 +6,26 @@ cursor, and never be reported. Files changed within the last `settle_seconds` wa
 call: file timestamps tick coarsely (a few ms), so a file reported the instant it was written could
 be rewritten within the same tick, keep its timestamp and never be reported again; the wait also
 spares readers most half-written files.
+
+Only a regular file directly inside its tenant's folder is read: a symlinked file or tenant folder,
+a FIFO or a device is refused with one line naming tenant, date and path, and nothing of it is
+read or echoed (a link to `/etc/passwd` must not end up in a check message). The change feed does
+not report such paths either.
 """
 
 import csv
+import errno
 import json
+import os
+import stat
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.partitions import validate_slug
 from bakery_orchestration.sales.source_types import (
     ChangesPage,
     RawSales,
@@ -28,31 +38,63 @@ HEADER = ["date", "product", "quantity"]
 
 
 def sales_file(landing_dir: Path, tenant: str, day: date) -> Path:
-    if not tenant or "/" in tenant or tenant in (".", ".."):
-        raise ValueError(f"invalid tenant slug {tenant!r}")
-    return landing_dir / tenant / f"{day.isoformat()}.csv"
+    return landing_dir / validate_slug(tenant) / f"{day.isoformat()}.csv"
 
 
 def read_sales_file(landing_dir: Path, tenant: str, day: date) -> RawSales:
     """The day's CSV as strings; found=False when the file does not exist (yet)."""
     path = sales_file(landing_dir, tenant, day)
+    where = f"sales file for tenant {tenant!r} date {day.isoformat()}: {path}"
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with _open_regular(path) as handle:
             records = _records(handle)
     except FileNotFoundError:
         return RawSales(tenant, day, rows_frame([]), str(path), found=False)
+    except RefusedFile as error:
+        raise SalesSourceError(f"refused {where}: {error}") from None
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as error:
-        raise SalesSourceError(
-            f"unreadable sales file for tenant {tenant!r} date {day.isoformat()}: {path}: {error}"
-        ) from error
+        raise SalesSourceError(f"unreadable {where}: {error}") from error
     return RawSales(tenant, day, rows_frame(records), str(path), found=True)
+
+
+class RefusedFile(Exception):
+    """A landed path that is not a regular file directly inside its tenant's folder."""
+
+
+def _open_regular(path: Path) -> TextIO:
+    """`path` opened for reading, refusing symlinks (the tenant folder's or the file's own) and
+    anything but a regular file; nothing of a refused file is read.
+
+    The folder is opened first and the file relative to it, both without following links, so
+    a link swapped in between two checks cannot lead out of the folder either.
+    """
+    try:
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as error:
+        if error.errno not in (errno.ELOOP, errno.ENOTDIR):
+            raise
+        kind = "a symlink" if path.parent.is_symlink() else "not a folder"
+        raise RefusedFile(f"the tenant folder is {kind}") from None
+    try:
+        fd = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise RefusedFile("the file is a symlink") from None
+        raise
+    finally:
+        os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise RefusedFile("not a regular file")
+    return open(fd, encoding="utf-8-sig", newline="")  # noqa: SIM115 - the caller closes it
 
 
 def _records(handle: TextIO) -> list[tuple[str, str, str, int]]:
     reader = csv.reader(handle)
     header = next(reader, None)
     if header != HEADER:
-        raise ValueError(f"header is {header!r}, expected {','.join(HEADER)}")
+        shown = repr(header)[:80]
+        raise ValueError(f"header is {shown}, expected {','.join(HEADER)}")
     records = []
     for row in reader:
         if not row:
@@ -117,15 +159,19 @@ def changes_since(
 
 
 def _landed_files(landing_dir: Path) -> list[tuple[int, str, str, date]]:
+    """Regular `{tenant}/{YYYY-MM-DD}.csv` files; symlinks and other names are not sales."""
     found = []
     for path in landing_dir.glob("*/*.csv"):
         try:
             day = date.fromisoformat(path.stem)
-            stat = path.stat()
-        except (ValueError, FileNotFoundError):
+            validate_slug(path.parent.name)
+            if path.parent.is_symlink():
+                continue
+            status = path.lstat()
+        except (ValueError, BakeryError, FileNotFoundError):
             continue
-        if day.isoformat() != path.stem:
+        if day.isoformat() != path.stem or not stat.S_ISREG(status.st_mode):
             continue
-        changed_ns = max(stat.st_mtime_ns, stat.st_ctime_ns)
+        changed_ns = max(status.st_mtime_ns, status.st_ctime_ns)
         found.append((changed_ns, path.relative_to(landing_dir).as_posix(), path.parent.name, day))
     return found

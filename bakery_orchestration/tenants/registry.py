@@ -198,12 +198,27 @@ def upsert_products(engine: sa.Engine, slug: str, frame: pd.DataFrame) -> int:
             f"tenant {slug}: invalid product rows {', '.join(bad['product_id'].astype(str))} "
             "(batch_size must be >= 1, prices >= 0)"
         )
+    _check_lengths(frame, slug)
     rows = frame[list(PRODUCT_COLUMNS) + list(PRODUCT_OPTIONAL)].to_dict("records")
     with engine.begin() as conn:
         conn.execute(sa.delete(products).where(products.c.tenant_id == tenant.id))
         if rows:
             conn.execute(sa.insert(products), [{**r, "tenant_id": tenant.id} for r in rows])
     return len(rows)
+
+
+def _check_lengths(frame: pd.DataFrame, slug: str) -> None:
+    """Refuse ids and names longer than their columns here: PostgreSQL would fail on them
+    and SQLite would keep them, so the two dialects agree only if neither sees them."""
+    for column in ("product_id", "name"):
+        limit = products.c[column].type.length
+        long = frame[column].astype(str).str.len() > limit
+        if long.any():
+            first = str(frame.loc[long, column].iloc[0])[:40]
+            raise BakeryError(
+                f"tenant {slug}: {int(long.sum())} product {column}s longer than {limit} "
+                f"characters (first: {first!r}...)"
+            )
 
 
 def load_products(engine: sa.Engine, tenant_id: uuid.UUID) -> pd.DataFrame:

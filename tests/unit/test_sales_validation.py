@@ -1,7 +1,8 @@
-"""Scope: `validate_sales_rows`, the row checks of a tenant-day's landed sales.
+"""Scope: `validate_sales_rows`, the row checks of sales however they enter (a tenant-day's
+landed rows, an import's rows), and the plausibility ceilings.
 
-One parametrized case per quarantine reason, then the sums, shares and the invariant that every
-incoming row is either in the sales or in quarantine.
+One parametrized case per quarantine reason, then the sums, shares, ceilings and the invariant
+that every incoming row is either in the sales or in quarantine.
 """
 
 from datetime import date
@@ -10,7 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakery_orchestration.sales.validation import REASONS, validate_sales_rows
+from bakery_orchestration.sales.validation import (
+    REASONS,
+    Ceilings,
+    SalesLimits,
+    validate_sales_rows,
+)
 
 DAY = date(2024, 5, 1)
 KNOWN = {"baguette", "croissant"}
@@ -33,7 +39,17 @@ def validate(raw: pd.DataFrame, known: set[str] | None = KNOWN):
         (("2024-05-01", "baguette", "3,5"), "non_numeric_quantity"),
         (("2024-05-01", "pain de mie", "4"), "unknown_product"),
         (("2024-05-02", "baguette", "4"), "date_outside_partition"),
-        (("01/05/2024", "baguette", "4"), "date_outside_partition"),
+        (("01/05/2024", "baguette", "4"), "invalid_date"),
+        (("2024-5-1", "baguette", "4"), "invalid_date"),
+        (("2024-02-30", "baguette", "4"), "invalid_date"),
+        (("2024-05-01T09:00+02:00", "baguette", "4"), "invalid_date"),
+        (("2024-05-01 09:00", "baguette", "4"), "invalid_date"),
+        (("9999-12-31", "baguette", "4"), "invalid_date"),
+        (("2200-01-01", "baguette", "4"), "invalid_date"),
+        (("2024-05-01", "baguette", "1e308"), "quantity_out_of_range"),
+        (("2024-05-01", "baguette", "99999999999999999999999"), "quantity_out_of_range"),
+        (("2024-05-01", "baguette", "2147483648"), "quantity_out_of_range"),
+        (("2024-05-01", "b" * 101, "4"), "product_too_long"),
         (("2024-05-01", "croissant", "7"), "duplicate_row"),
         ((" 2024-05-01", "croissant ", " 7"), "duplicate_row"),
         (("2024-05-01", "", "4"), "missing_field"),
@@ -116,3 +132,66 @@ def test_empty_payload_has_no_bad_share() -> None:
 def test_missing_column_is_an_error_not_a_quarantine() -> None:
     with pytest.raises(ValueError, match="quantity"):
         validate(pd.DataFrame({"date": ["2024-05-01"], "product": ["baguette"]}))
+
+
+def test_two_rows_summing_beyond_the_ceiling_are_both_set_aside() -> None:
+    raw = rows(
+        ("2024-05-01", "baguette", "1.5e9"),
+        ("2024-05-01", "baguette", "1.4e9"),  # each below 2^31, together above any ceiling
+        ("2024-05-01", "croissant", "60000"),
+        ("2024-05-01", "croissant", "50000"),  # 110,000 > the default 100,000
+        ("2024-05-01", "croissant", "1"),
+    ).assign(line=[2, 3, 4, 5, 6])
+    result = validate(raw)
+    assert result.quarantine["line"].tolist() == [2, 3, 4, 5, 6]
+    assert set(result.quarantine["reason"]) == {"implausible_quantity"}
+    assert result.sales.empty
+
+
+def test_ceilings_come_from_each_products_best_day_with_a_generous_factor() -> None:
+    limits = SalesLimits(max_units=50_000, history_factor=10, history_floor=100)
+    ceilings = limits.ceilings({"baguette": 300.0, "croissant": 4.0, "pain": 9_000.0})
+    assert ceilings.per_product == {"baguette": 3_000.0, "croissant": 100.0, "pain": 50_000.0}
+    raw = rows(
+        ("2024-05-01", "baguette", "2999"),
+        ("2024-05-01", "croissant", "101"),
+        ("2024-05-01", "croissant", "3"),  # kept: only the row above the ceiling goes
+        ("2024-05-01", "éclair", "49000"),  # no history: the absolute ceiling
+        ("2024-05-01", "brioche", "50001"),
+    )
+    result = validate_sales_rows(
+        raw, tenant="bakery-a", day=DAY, known_products=None, ceilings=ceilings
+    )
+    assert result.sales.to_dict("records") == [
+        {"product": "baguette", "quantity": 2999.0},
+        {"product": "croissant", "quantity": 3.0},
+        {"product": "éclair", "quantity": 49000.0},
+    ]
+    assert result.quarantine[["line", "reason"]].to_dict("records") == [
+        {"line": 2, "reason": "implausible_quantity"},
+        {"line": 5, "reason": "implausible_quantity"},
+    ]
+
+
+def test_a_ceiling_above_a_32_bit_count_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_units"):
+        SalesLimits(max_units=1e308)
+
+
+def test_import_rows_span_days_and_refuse_dates_after_the_import() -> None:
+    raw = rows(
+        ("2024-04-30", "baguette", "3"),
+        ("2024-05-01", " baguette", "4"),
+        ("2024-05-01", "baguette ", "1"),
+        ("2099-01-01", "baguette", "4"),
+        ("2024-05-02", "baguette", "4"),
+    )
+    result = validate_sales_rows(
+        raw, tenant="bakery-a", day=None, latest=DAY, known_products=KNOWN, ceilings=Ceilings()
+    )
+    assert result.sales.to_dict("records") == [
+        {"date": "2024-04-30", "product": "baguette", "quantity": 3.0},
+        {"date": "2024-05-01", "product": "baguette", "quantity": 5.0},
+    ]
+    assert result.quarantine["reason"].tolist() == ["future_date", "future_date"]
+    assert result.counts["future_date"] == 2

@@ -1,8 +1,8 @@
 """Item lines without quantities (The Bread Basket): `Date,Time,Transaction,Item`.
 
 Each row is one unit of one item. `NONE` rows are not products (786 in the Bread Basket export)
-and are rejected as `not_a_product`. Item names are kept verbatim, trailing spaces included
-(`Coffee granules `), as the published `daily_item_lines.csv` keeps them.
+and are rejected as `not_a_product`. Item names lose their surrounding spaces, as everywhere
+sales enter: the published `daily_item_lines.csv` keeps `Coffee granules ` with its space.
 
 The published aggregate has one Muffin fewer on 2016-10-31 than the export's lines: line 347
 starts with a NUL byte, which made pandas read its date as empty, so the line fell out of the

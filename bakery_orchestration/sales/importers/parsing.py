@@ -10,6 +10,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+UTC_OFFSET = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)\s*$"
+
 
 class Parsed(NamedTuple):
     """Usable entries (line, date, product, quantity) and rejected lines (line, reason)."""
@@ -31,7 +33,8 @@ def on_distinct(text: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> p
 
 
 def parse_dates(text: pd.Series) -> pd.Series:
-    """ISO dates, with or without a time of day, normalized to midnight; NaT where unreadable."""
+    """ISO dates, with or without a time of day, normalized to midnight; NaT where unreadable
+    or where the time carries a UTC offset."""
     return on_distinct(text, _dates).astype("datetime64[ns]")
 
 
@@ -51,7 +54,9 @@ def is_blank(text: pd.Series) -> pd.Series:
 
 
 def _dates(text: pd.Series) -> pd.Series:
-    return pd.to_datetime(text.str.strip(), format="ISO8601", errors="coerce").dt.normalize()
+    # A time with a UTC offset names an instant, not the bakery's day: unreadable, not guessed.
+    local = text.str.strip().mask(text.str.contains(UTC_OFFSET, regex=True, na=False))
+    return pd.to_datetime(local, format="ISO8601", errors="coerce").dt.normalize()
 
 
 def _numbers(text: pd.Series) -> pd.Series:

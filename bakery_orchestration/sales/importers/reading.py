@@ -16,15 +16,31 @@ import pandas as pd
 from bakery_orchestration.sales.importers.result import ImportFormatError
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"\xfd7zXZ\x00", "xz"))
 
 
-def read_text(path: Path) -> str:
-    """The file's text: UTF-8 (a BOM is dropped), or Windows-1252 for older French tills."""
+def read_text(path: Path, encoding: str | None = None) -> str:
+    """The file's text: UTF-8 (a BOM is dropped) unless another `encoding` is named.
+
+    Nothing is guessed: a byte the encoding cannot read is a one-line `ImportFormatError`
+    naming its line and value, so a Latin-1 file is never stored as `cafÃ© crÃ¨me`.
+    """
     data = path.read_bytes()
+    for magic, kind in COMPRESSED:
+        if data.startswith(magic):
+            raise ImportFormatError(f"is a {kind} file, not CSV text: extract it first")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return data.decode(encoding or "utf-8-sig")
+    except LookupError as error:
+        raise ImportFormatError(f"unknown encoding {encoding!r}") from error
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        hint = "" if encoding else "; if the file is not UTF-8, name its encoding with --encoding"
+        raise ImportFormatError(
+            f"line {line}: byte 0x{data[error.start]:02x} (column {column}) is not "
+            f"{encoding or 'UTF-8'}{hint}"
+        ) from error
 
 
 def read_header(text: str) -> list[str]:
