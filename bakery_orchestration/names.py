@@ -7,3 +7,6 @@ PLANNING_GROUP = "planning"
 REPORTING_GROUP = "reporting"
 
 IO_MANAGER_KEY = "orchestration_io_manager"
+
+# Who answers for the assets in the UI's catalog (an owner is an e-mail or ``team:NAME``).
+OPERATIONS_OWNER = "team:bakery-operations"

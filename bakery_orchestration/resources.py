@@ -28,20 +28,20 @@ def environment() -> str:
 
 
 def local_resources(database_url: str | None = None) -> dict:
-    database = OrchestrationDatabase(url=settings.database_url(database_url), auto_migrate=True)
+    url = settings.database_url(database_url)
     return {
-        "database": database,
-        IO_MANAGER_KEY: OrchestrationIOManager(database=database),
+        "database": OrchestrationDatabase(url=url, auto_migrate=True),
+        IO_MANAGER_KEY: OrchestrationIOManager(url=url, auto_migrate=True),
         "sales_source": LocalFilesSalesSource(landing_dir=str(settings.landing_dir())),
         "notifier": WebhookNotifier(),
     }
 
 
 def production_resources() -> dict:
-    database = OrchestrationDatabase(url=dg.EnvVar(settings.DATABASE_URL_ENV))
+    url = dg.EnvVar(settings.DATABASE_URL_ENV)
     return {
-        "database": database,
-        IO_MANAGER_KEY: OrchestrationIOManager(database=database),
+        "database": OrchestrationDatabase(url=url),
+        IO_MANAGER_KEY: OrchestrationIOManager(url=url),
         "sales_source": HttpSalesSource(
             base_url=dg.EnvVar("BAKERY_SALES_SERVICE_URL"),
             api_token=dg.EnvVar("BAKERY_SALES_SERVICE_TOKEN"),

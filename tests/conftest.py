@@ -1,6 +1,7 @@
 """Shared fixtures: a clean environment for every test, real databases on both dialects, and
 the path to the real bakery data."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +16,14 @@ DIALECTS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The read-only real bakery sales described in ../shared/data/README.md."""
+    """The read-only real bakery sales described in ../shared/data/README.md. A clone without
+    them skips these tests (they check the importers and the forecast on real exports); CI must
+    run them, so there a missing folder fails."""
     if not SHARED_DATA.is_dir():
-        pytest.fail(f"real bakery data not found at {SHARED_DATA}")
+        message = f"real bakery data not found at {SHARED_DATA} (a folder beside the clone)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true: the real-data tests must run)")
+        pytest.skip(message)
     return SHARED_DATA
 
 

@@ -1,18 +1,24 @@
-"""``bakery-orch runs``: the audit trail as an operator reads it."""
+"""``bakery-orch runs``: the audit trail as an operator reads it, for one tenant or all."""
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import click
 import sqlalchemy as sa
 
 from bakery_orchestration.audit import queries
-from bakery_orchestration.cli.tenants import _engine
-from bakery_orchestration.db.schema import orchestration_step_logs
+from bakery_orchestration.cli.database import open_engine, tenant_id_of
+from bakery_orchestration.db.schema import orchestration_runs, orchestration_step_logs, tenants
 from bakery_orchestration.errors import BakeryError
-from bakery_orchestration.tenants.registry import get_tenant
 
-HEADER = f"{'run number':<50} {'status':<16} {'type':<9} {'started (UTC)':<19} {'secs':>5}  counts"
+HEADER = (
+    f"{'tenant':<20} {'run number':<50} {'status':<16} {'type':<9} {'started (UTC)':<19} "
+    f"{'secs':>5}  counts"
+)
+METRICS = ("fulfillment_rate", "on_time_delivery_rate", "cost_accuracy", "quality_score")
+STATS_COLUMNS = (*METRICS, "duration_seconds")
+STATS_LABELS = ("runs", "fulfil %", "on time %", "cost acc %", "quality %", "secs")
 
 
 def _line(row) -> str:
@@ -21,14 +27,27 @@ def _line(row) -> str:
         f"fc={row.forecasts_generated} batches={row.production_batches_created} "
         f"po={row.purchase_orders_created} sent={row.notifications_sent}"
     )
-    text = f"{row.run_number:<50} {row.status:<16} {row.run_type:<9} {started:<19} "
+    text = f"{row.tenant:<20} {row.run_number:<50} {row.status:<16} {row.run_type:<9} "
+    text += f"{started:<19} "
     text += f"{row.duration_seconds if row.duration_seconds is not None else '-':>5}  {counts}"
     if row.error_message:
         text += f"\n    error: {row.error_message.splitlines()[0][:160]}"
     return text
 
 
-def _print(engine, query) -> None:
+def _runs(tenant_id: uuid.UUID | None, *conditions) -> sa.Select:
+    """The listing columns and the tenant's slug, newest first, for one tenant or all."""
+    runs = orchestration_runs
+    query = (
+        sa.select(*queries.LIST_COLUMNS, tenants.c.slug.label("tenant"))
+        .join_from(runs, tenants, runs.c.tenant_id == tenants.c.id)
+        .where(*conditions)
+        .order_by(runs.c.started_at.desc())
+    )
+    return query if tenant_id is None else query.where(runs.c.tenant_id == tenant_id)
+
+
+def _print(engine: sa.Engine, query: sa.Select) -> None:
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     click.echo(HEADER)
@@ -37,52 +56,88 @@ def _print(engine, query) -> None:
     click.echo(f"({len(rows)} runs)")
 
 
+def _tenant(engine: sa.Engine, slug: str | None) -> uuid.UUID | None:
+    return None if slug is None else tenant_id_of(engine, slug)
+
+
 @click.group()
 def runs() -> None:
     """Inspect orchestration runs (the audit trail)."""
 
 
 @runs.command("list")
-@click.argument("tenant")
-@click.option("--days", type=int, default=7, show_default=True, help="History window.")
+@click.argument("tenant", required=False)
+@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
 @click.option("--active", is_flag=True, help="Only pending and running runs.")
 @click.pass_context
-def list_(ctx, tenant: str, days: int, active: bool) -> None:
-    """Runs of TENANT: its history over the last --days, or its active runs."""
-    engine = _engine(ctx)
-    tenant_id = get_tenant(engine, tenant).id
+def list_(ctx, tenant: str | None, days: int, active: bool) -> None:
+    """Runs of TENANT (default: every tenant) over the last --days, or the active ones."""
+    engine = open_engine(ctx)
+    tenant_id = _tenant(engine, tenant)
+    status = orchestration_runs.c.status
     if active:
-        _print(engine, queries.active_runs(tenant_id))
+        _print(engine, _runs(tenant_id, status.in_(["pending", "running"])))
         return
     end = datetime.now(UTC)
-    _print(engine, queries.run_history(tenant_id, end - timedelta(days=days), end))
+    started = orchestration_runs.c.started_at.between(end - timedelta(days=days), end)
+    _print(engine, _runs(tenant_id, started))
 
 
 @runs.command()
-@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @click.pass_context
 def failed(ctx, limit: int) -> None:
-    """Failed runs that still need attention (retries left)."""
-    _print(_engine(ctx), queries.failed_runs(limit))
+    """Failed runs that still need attention (retries left), every tenant."""
+    runs_ = orchestration_runs
+    query = _runs(
+        None,
+        runs_.c.status == "failed",
+        runs_.c.retry_count < 3,
+        runs_.c.max_retries_reached.is_(False),
+    ).limit(limit)
+    _print(open_engine(ctx), query)
+
+
+def _summary(tenant_id: uuid.UUID | None, since: datetime) -> sa.Select:
+    runs_ = orchestration_runs
+    query = (
+        sa.select(
+            tenants.c.slug.label("tenant"),
+            sa.func.count().label("runs"),
+            *(sa.func.avg(runs_.c[name]).label(name) for name in METRICS),
+            sa.func.avg(runs_.c.duration_seconds).label("duration_seconds"),
+        )
+        .join_from(runs_, tenants, runs_.c.tenant_id == tenants.c.id)
+        .where(runs_.c.status == "completed", runs_.c.started_at > since)
+        .group_by(tenants.c.slug)
+        .order_by(tenants.c.slug)
+    )
+    return query if tenant_id is None else query.where(runs_.c.tenant_id == tenant_id)
+
+
+def _figure(value) -> str:
+    return "n/a" if value is None else f"{float(value):.1f}"
 
 
 @runs.command()
-@click.argument("tenant")
-@click.option("--days", type=int, default=30, show_default=True)
+@click.argument("tenant", required=False)
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True)
 @click.pass_context
-def stats(ctx, tenant: str, days: int) -> None:
-    """Average performance metrics of TENANT's completed runs."""
-    engine = _engine(ctx)
-    tenant_id = get_tenant(engine, tenant).id
+def stats(ctx, tenant: str | None, days: int) -> None:
+    """Average performance of completed runs over --days, per tenant (default: every tenant).
+
+    Rates are percent; n/a where no run measured them."""
+    engine = open_engine(ctx)
     since = datetime.now(UTC) - timedelta(days=days)
     with engine.connect() as conn:
-        row = conn.execute(queries.performance_summary(tenant_id, since)).one()
-    click.echo(f"{tenant}: {row.runs} completed runs in the last {days} days")
-    for name in ("fulfillment_rate", "on_time_delivery_rate", "cost_accuracy", "quality_score"):
-        value = getattr(row, name)
-        click.echo(f"  {name:<22} {'n/a' if value is None else f'{float(value):.1f}'}")
-    duration = row.duration_seconds
-    click.echo(f"  {'duration_seconds':<22} {'n/a' if duration is None else f'{duration:.1f}'}")
+        rows = conn.execute(_summary(_tenant(engine, tenant), since)).all()
+    click.echo(f"completed runs in the last {days} days")
+    click.echo(f"{'tenant':<20} " + " ".join(f"{label:>10}" for label in STATS_LABELS))
+    for row in rows:
+        values = [str(row.runs), *(_figure(getattr(row, name)) for name in STATS_COLUMNS)]
+        click.echo(f"{row.tenant:<20} " + " ".join(f"{value:>10}" for value in values))
+    if not rows:
+        click.echo(f"{tenant or 'no tenant'}: no completed runs")
 
 
 @runs.command()
@@ -90,12 +145,12 @@ def stats(ctx, tenant: str, days: int) -> None:
 @click.pass_context
 def show(ctx, run_number: str) -> None:
     """Every column of one run and its step log."""
-    engine = _engine(ctx)
+    engine = open_engine(ctx)
     log = orchestration_step_logs
     with engine.connect() as conn:
         row = conn.execute(queries.run_by_number(run_number)).mappings().first()
         if row is None:
-            raise BakeryError(f"no run {run_number}: see `bakery-orch runs list TENANT`")
+            raise BakeryError(f"no run {run_number}: see `bakery-orch runs list`")
         steps = conn.execute(
             sa.select(log).where(log.c.run_number == run_number).order_by(log.c.id)
         ).mappings()

@@ -3,31 +3,12 @@
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
 
-from bakery_orchestration.db.engine import create_db_engine
-from bakery_orchestration.db.migrate import ensure_schema, schema_state
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.cli.database import open_engine as _engine
 from bakery_orchestration.instance import dagster_instance, register_tenant_partitions
 from bakery_orchestration.tenants import registry
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _engine(ctx: click.Context):
-    """The database, migrated if it is the embedded SQLite default; a server database must be
-    migrated explicitly (`bakery-orch db upgrade`), so a command never changes its schema."""
-    url = ctx.obj["database_url"]
-    if make_url(url).get_backend_name() == "sqlite":
-        ensure_schema(url)
-    else:
-        state = schema_state(url)
-        if not state.up_to_date:
-            raise BakeryError(
-                f"the database is at {state.current or 'base'}, the code needs {state.head}: "
-                "run `bakery-orch db upgrade` first"
-            )
-    return create_db_engine(url)
 
 
 def _closed_days(value: str) -> tuple[int, ...]:

@@ -11,6 +11,7 @@ from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.forecasting.service import forecast_for_day, forecast_summary, train_model
 from bakery_orchestration.names import FORECASTING_GROUP
 from bakery_orchestration.partitions import split_key, tenant_partitions
+from bakery_orchestration.readable import per_tenant, rounded
 from bakery_orchestration.sales import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
@@ -81,8 +82,9 @@ def demand_forecast(
         metadata={
             "products": int(rows["product_id"].nunique()),
             "forecast_lines": len(rows),
-            "units_p50_today": float(first_day["p50"].sum()),
-            "units_p50_week": float(rows["p50"].sum()),
+            "units_p50_today": rounded(first_day["p50"].sum()),
+            "units_p50_week": rounded(rows["p50"].sum()),
+            **per_tenant(tenant_slug, {"P50 units today": rounded(first_day["p50"].sum())}),
             "fallback_lines": int((rows["method"] == "seasonal_naive").sum()),
             "closed_lines": int((rows["method"] == "closed").sum()),
             "model_id": str(run.model_id) if run.model_id else "none (cold start)",

@@ -5,12 +5,14 @@ import pandas as pd
 
 from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.insights.rules import derive_insights
-from bakery_orchestration.names import REPORTING_GROUP
+from bakery_orchestration.names import OPERATIONS_OWNER, REPORTING_GROUP
 from bakery_orchestration.storage.io_manager import PartitionTables
 
 
 @daily_asset(
     group_name=REPORTING_GROUP,
+    owners=[OPERATIONS_OWNER],
+    tags={"audience": "baker", "domain": "reporting"},
 )
 def insights(
     context: dg.AssetExecutionContext,
@@ -22,5 +24,11 @@ def insights(
     counts = rows["kind"].value_counts().to_dict() if len(rows) else {}
     return dg.Output(
         PartitionTables(rows, audit={"counters": {"ai_insights_generated": len(rows)}}),
-        metadata={"insights": len(rows), **{f"insights_{k}": int(v) for k, v in counts.items()}},
+        metadata={
+            "insights": len(rows),
+            **{f"insights_{k}": int(v) for k, v in counts.items()},
+            "messages": dg.MetadataValue.md(
+                "\n".join(f"- {m}" for m in rows["message"]) if len(rows) else "_none today_"
+            ),
+        },
     )

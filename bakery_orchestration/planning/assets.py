@@ -10,11 +10,13 @@ from bakery_orchestration.audit.writer import output_id
 from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
 from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.db.schema import validation_runs
-from bakery_orchestration.names import PLANNING_GROUP, REPORTING_GROUP
+from bakery_orchestration.names import OPERATIONS_OWNER, PLANNING_GROUP, REPORTING_GROUP
 from bakery_orchestration.notifications.resources import WebhookNotifier
 from bakery_orchestration.partitions import split_key
 from bakery_orchestration.planning import checks, daily, store
 from bakery_orchestration.planning.summary import build_daily_summary
+from bakery_orchestration.planning.summary_markdown import summary_markdown
+from bakery_orchestration.readable import markdown_table, per_tenant, rounded
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.storage.rows import read_partition
@@ -26,6 +28,8 @@ ACCURACY_FIELDS = ("validated_date", "scored_lines", "accuracy", "mape", "wape",
 
 @daily_asset(
     group_name=PLANNING_GROUP,
+    owners=[OPERATIONS_OWNER],
+    tags={"audience": "baker", "domain": "planning"},
     check_specs=[
         checks.spec(checks.PLAN_CHECK, "production_plan", "Whole batches, within oven capacity."),
         checks.spec(checks.CLOSED_CHECK, "production_plan", "Nothing is baked on a closed day."),
@@ -52,34 +56,60 @@ def production_plan(
         "counters": {"production_batches_created": int(plan.rows["batches"].sum())},
         "run_values": {"production_schedule_id": output_id("production_plans", tenant.id, day)},
     }
-    yield dg.Output(PartitionTables(plan.rows, audit=audit), metadata=_plan_metadata(plan))
+    metadata = _plan_metadata(plan, slug)
+    yield dg.Output(PartitionTables(plan.rows, audit=audit), metadata=metadata)
     yield checks.check_result(checks.PLAN_CHECK, checks.plan_problems(plan.rows, capacity))
     yield checks.check_result(
         checks.CLOSED_CHECK, checks.closed_day_problems(plan.rows, plan.closed)
     )
 
 
-def _plan_metadata(plan: daily.DayPlan) -> dict:
+PLAN_TABLE = [
+    ("product_id", "product"),
+    ("p50", "P50 demand (units)"),
+    ("quantity", "to bake (units)"),
+    ("batches", "batches"),
+    ("expected_waste", "expected waste (units)"),
+    ("cut_units", "cut for oven capacity"),
+]
+
+
+def _plan_metadata(plan: daily.DayPlan, tenant: str) -> dict:
     rows = plan.rows
+    units = int(rows["quantity"].sum())
+    waste = rounded(rows["expected_waste"].sum())
     metadata = {
+        "plan": _plan_table(plan),
         "closed": plan.closed,
         "products_planned": int((rows["quantity"] > 0).sum()),
         "batches": int(rows["batches"].sum()),
-        "units": int(rows["quantity"].sum()),
-        "oven_minutes_used": float(rows["oven_minutes"].sum()),
+        "units": units,
+        "oven_minutes_used": rounded(rows["oven_minutes"].sum()),
         "units_cut_for_capacity": int(rows["cut_units"].sum()),
-        "expected_waste_units": float(rows["expected_waste"].sum()),
-        "expected_stockout_units": float(rows["expected_stockout_units"].sum()),
-        "expected_margin": float(rows["margin"].sum()),
+        "expected_waste_units": waste,
+        "expected_stockout_units": rounded(rows["expected_stockout_units"].sum()),
+        "expected_margin": rounded(rows["margin"].sum(), 2),
         "unplanned_products": len(plan.unplanned_products),
+        **per_tenant(tenant, {"units to bake": units, "expected waste units": waste}),
     }
     if plan.capacity_minutes is not None:
-        metadata["oven_minutes_capacity"] = float(plan.capacity_minutes)
+        metadata["oven_minutes_capacity"] = rounded(plan.capacity_minutes)
     return metadata
+
+
+def _plan_table(plan: daily.DayPlan) -> dg.MetadataValue:
+    if plan.closed:
+        return dg.MetadataValue.md("_Closed today: nothing to bake._")
+    rows = plan.rows
+    baked = rows[rows["quantity"] > 0]
+    table = baked.sort_values(["quantity", "product_id"], ascending=[False, True])
+    return markdown_table(table.to_dict("records"), PLAN_TABLE, empty="nothing to bake")
 
 
 @daily_asset(
     group_name=PLANNING_GROUP,
+    owners=[OPERATIONS_OWNER],
+    tags={"audience": "operator", "domain": "planning"},
 )
 def inventory_projection(
     context: dg.AssetExecutionContext,
@@ -116,6 +146,8 @@ def inventory_projection(
 
 @daily_asset(
     group_name=PLANNING_GROUP,
+    owners=[OPERATIONS_OWNER],
+    tags={"audience": "baker", "domain": "procurement"},
     check_specs=[
         checks.spec(
             checks.ORDER_CHECK, "procurement_needs", "Order lines meet MOQ and whole packs."
@@ -152,15 +184,42 @@ def procurement_needs(
             ),
             "late_lines": int((proposals["reason"] == "late").sum()),
             "unsupplied_ingredients": int((proposals["reason"] == "no_supplier").sum()),
-            "total_cost": float(sum(o["total_cost"] for o in result.purchase_orders)),
+            "total_cost": rounded(sum(o["total_cost"] for o in result.purchase_orders), 2),
+            "orders": _orders_table(result.purchase_orders),
+            **per_tenant(slug, {"purchase orders": len(result.purchase_orders)}),
         },
     )
     problems = checks.order_problems(result.lines, suppliers, result.orders)
     yield checks.check_result(checks.ORDER_CHECK, problems)
 
 
+ORDER_TABLE = [
+    ("supplier", "supplier"),
+    ("order_date", "order date"),
+    ("lines", "lines"),
+    ("ingredients", "ingredients"),
+    ("total_cost", "total cost"),
+    ("late", "late"),
+]
+
+
+def _orders_table(orders: list[dict]) -> dg.MetadataValue:
+    rows = [
+        {
+            **order,
+            "lines": len(order["lines"]),
+            "ingredients": ", ".join(line["ingredient"] for line in order["lines"]),
+        }
+        for order in orders
+    ]
+    return markdown_table(rows, ORDER_TABLE, empty="no purchase order")
+
+
 @daily_asset(
     group_name=REPORTING_GROUP,
+    owners=[OPERATIONS_OWNER],
+    tags={"audience": "baker", "domain": "reporting"},
+    kinds={"python", "sql", "webhook"},
     deps=[forecast_validation],
     retry_policy=SERVICE_RETRY_POLICY,
 )
@@ -187,6 +246,7 @@ def daily_summary(
     sent = delivery["delivery_status"] == "sent"
     metadata = {k: v for k, v in delivery.items() if v is not None and k != "delivered_at"}
     metadata.update(
+        summary=dg.MetadataValue.md(summary_markdown(payload, delivery["delivery_status"])),
         units=summary["bake_totals"]["units"],
         orders_today=len(summary["orders"]["today"]),
         orders_later=len(summary["orders"]["later"]),

@@ -37,9 +37,21 @@ class PartitionTables:
 
 
 class OrchestrationIOManager(dg.ConfigurableIOManager):
-    """Stores each partition's rows in the orchestration database, replacing earlier ones."""
+    """Stores each partition's rows in the orchestration database, replacing earlier ones.
 
-    database: dg.ResourceDependency[OrchestrationDatabase]
+    It holds the database's URL rather than a nested ``OrchestrationDatabase`` resource: Dagster
+    1.13 initialises nested resources through a deprecated context attribute, which warned on
+    every step."""
+
+    url: str
+    auto_migrate: bool = False
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self.database.setup_for_execution(context)
+
+    @property
+    def database(self) -> OrchestrationDatabase:
+        return OrchestrationDatabase(url=self.url, auto_migrate=self.auto_migrate)
 
     def handle_output(
         self, context: dg.OutputContext, obj: PartitionTables | Mapping[str, PartitionTables]

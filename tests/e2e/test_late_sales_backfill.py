@@ -67,7 +67,7 @@ def test_late_sales_file_is_backfilled_by_the_daemon(tmp_path):
     Path(env["DAGSTER_HOME"]).mkdir()
     (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text((PROJECT / "dagster.yaml").read_text())
     subprocess.run(
-        [str(BIN / "bakery-orch"), "demo", "--tenants", "1", "--date", DAY],
+        [str(BIN / "bakery-orch"), "demo", "--tenants", "1", "--days", "2", "--date", DAY],
         env=env,
         cwd=PROJECT,
         check=True,

@@ -298,3 +298,47 @@ def test_summary_skipped_without_webhook(graph):
         row = graph.rows(schema.daily_summaries, MONDAY_CLOSED_TENANT, day).iloc[0]
         assert row["delivery_status"] == "skipped" and row["attempts"] == 0
     assert not graph.rows(schema.production_plans, MONDAY_CLOSED_TENANT, SUNDAY).empty
+
+
+def _metadata(graph: Graph, asset: str, tenant: str, day: date) -> dict:
+    """The metadata of the fixture's materialization (the first; some tests re-run days)."""
+    records = graph.instance.fetch_materializations(
+        dg.AssetRecordsFilter(
+            asset_key=dg.AssetKey(asset), asset_partitions=[str(partition_key(tenant, day))]
+        ),
+        limit=1,
+        ascending=True,
+    ).records
+    return {k: v.value for k, v in records[0].asset_materialization.metadata.items()}
+
+
+def test_plan_orders_and_summary_read_as_tables_with_rounded_figures(graph):
+    plan = graph.rows(schema.production_plans, OPEN_TENANT, MONDAY)
+    metadata = _metadata(graph, "production_plan", OPEN_TENANT, MONDAY)
+    table = metadata["plan"].splitlines()
+    assert table[0] == (
+        "| product | P50 demand (units) | to bake (units) | batches | expected waste (units) "
+        "| cut for oven capacity |"
+    )
+    assert len(table) == 2 + int((plan["quantity"] > 0).sum())
+    top = plan.sort_values(["quantity", "product_id"], ascending=[False, True]).iloc[0]
+    assert table[2].startswith(f"| {top['product_id']} | ")
+    assert f"| {int(top['quantity'])} | {int(top['batches'])} |" in table[2]
+    assert metadata["units"] == plan["quantity"].sum()
+    assert metadata[f"units to bake [{OPEN_TENANT}]"] == metadata["units"]
+    assert metadata["expected_waste_units"] == round(metadata["expected_waste_units"], 1)
+
+    orders = _metadata(graph, "procurement_needs", OPEN_TENANT, MONDAY)
+    placed = graph.rows(schema.purchase_orders, OPEN_TENANT, MONDAY)
+    assert orders["orders"].splitlines()[0].startswith("| supplier | order date | lines |")
+    assert len(orders["orders"].splitlines()) == 2 + len(placed)
+
+    summary = _metadata(graph, "daily_summary", OPEN_TENANT, MONDAY)["summary"]
+    assert summary.splitlines()[:2] == [
+        f"### Morning summary of {OPEN_TENANT}, {MONDAY}",
+        "_posted to the bakery's webhook_",
+    ]
+    closed = _metadata(graph, "daily_summary", MONDAY_CLOSED_TENANT, MONDAY)["summary"]
+    assert "**Closed today**: nothing to bake." in closed.splitlines()
+    closed_plan = _metadata(graph, "production_plan", MONDAY_CLOSED_TENANT, MONDAY)
+    assert closed_plan["plan"] == "_Closed today: nothing to bake._"
