@@ -321,12 +321,17 @@ def _cause_text(instance, run_id: str, step_key: str, error) -> str:
         checks = _failed_blocking_checks(instance, run_id, step_key)
         if checks:
             return "; ".join(checks)[:MAX_ERROR_CHARS]
-    text = f"{error.cls_name}: {_one_line(error.message)}"
+    text = _one_line(error.message)
+    if not text.startswith(f"{error.cls_name}:"):
+        text = f"{error.cls_name}: {text}"
     root = error
     while root.cause is not None:
         root = root.cause
     if root is not error:
-        text += f" (caused by {root.cls_name}: {_one_line(root.message)})"
+        cause = _one_line(root.message)
+        if not cause.startswith(f"{root.cls_name}:"):
+            cause = f"{root.cls_name}: {cause}"
+        text += f" (caused by {cause})"
     return text[:MAX_ERROR_CHARS]
 
 

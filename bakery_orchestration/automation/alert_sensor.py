@@ -57,15 +57,10 @@ class _Tenants:
 
 
 def check_alert(
-    tenants: _Tenants,
-    evaluation: dg.AssetCheckEvaluation,
-    run_tenant: str | None,
-    verdict: dict | None = None,
+    tenants: _Tenants, evaluation: dg.AssetCheckEvaluation, run_tenant: str | None
 ) -> Alert:
-    """The alert for one check evaluation, or for one tenant-day ``verdict`` of a batch's."""
-    partition = verdict["partition"] if verdict else evaluation.partition
-    severity = verdict["severity"] if verdict else evaluation.severity.value
-    description = verdict["description"] if verdict else evaluation.description
+    """The alert for one check evaluation (of one tenant-day when it has a partition)."""
+    partition = evaluation.partition
     slug = _tenant_of_partition(partition) or run_tenant
     check = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
     where = f" for {partition}" if partition else ""
@@ -73,8 +68,8 @@ def check_alert(
         slug,
         alert_type="asset_check",
         dedup_key=check,
-        severity=severity,
-        message=description or f"check {check} failed{where}",
+        severity=evaluation.severity.value,
+        message=evaluation.description or f"check {check} failed{where}",
     )
 
 
@@ -119,8 +114,8 @@ def _apply(database: OrchestrationDatabase, alert: Alert, failed: bool, log) -> 
 
 
 def _process_run(instance, database, tenants, record, failed: bool, log) -> None:
-    """Check alerts per tenant-day (a range run's results carry each tenant-day's verdict in
-    ``tenant_day_verdicts``), then the run alert. A failed tenant batch raises no run alert:
+    """Check alerts per tenant-day (in a range run each tenant-day's verdict is its own
+    partitioned evaluation), then the run alert. A failed tenant batch raises no run alert:
     ``batch_split_sensor`` re-runs each tenant alone and those runs alert for themselves."""
     run = instance.get_run_by_id(record.run_id)
     if run is None:
@@ -128,14 +123,10 @@ def _process_run(instance, database, tenants, record, failed: bool, log) -> None
     run_tenant = run.tags.get(TENANT_PARTITION)
     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
-        verdicts = evaluation.metadata.get("tenant_day_verdicts")
-        if verdicts is None:
-            alert = check_alert(tenants, evaluation, run_tenant)
-            _apply(database, alert, not evaluation.passed, log)
-            continue
-        for verdict in verdicts.value:
-            alert = check_alert(tenants, evaluation, None, verdict)
-            _apply(database, alert, not verdict["passed"], log)
+        if "tenant_day_verdicts" in evaluation.metadata:
+            continue  # a range run's one result; each tenant-day's own verdict is logged too
+        alert = check_alert(tenants, evaluation, run_tenant)
+        _apply(database, alert, not evaluation.passed, log)
     if BATCH_TAG not in run.tags:
         _apply(database, run_alert(tenants, run, record.event_log_entry.message or ""), failed, log)
     elif not failed:
