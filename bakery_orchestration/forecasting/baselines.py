@@ -1,9 +1,9 @@
 """Reference forecasts of the backtest protocol: seasonal naive, the 4-week weekday mean and
 an exponential-smoothing baseline (``ets.py``).
 
-Seasonal naive and the weekday mean look at the same weekday as the target on weeks strictly before the origin and skip days
-without a value (closed days, NaN in the sales matrix): that is the convention that reproduces
-the reference figures of the shared data README.
+Seasonal naive and the weekday mean look at the same weekday as the target on weeks strictly
+before the origin and skip days without a value (closed days, NaN in the sales matrix): that is
+the convention that reproduces the reference figures of the shared data README.
 """
 
 import numpy as np
