@@ -23,6 +23,7 @@ from bakery_orchestration.forecasting.trees import TreeEnsemble, from_sklearn
 OUTPUT_COLUMNS = ["product", "date", "horizon", "p10", "p50", "p90", "method"]
 HISTORY_DAYS = 400  # the longest look-back of any feature is 392 days
 SPREAD = ft.FEATURE_NAMES.index("cv28")  # the feature column that groups the P50 factors
+MEDIAN_LOSSES = {"absolute_error", "quantile"}  # losses whose forecast is already a median
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ class DemandModel:
                 spread=data.x[late, SPREAD],
                 low=config.quantiles[0],
                 high=config.quantiles[1],
+                forecasts_mean=not set(config.losses) <= MEDIAN_LOSSES,
             )
         members = _fit_members(data, config, np.arange(data.y.size))
         return cls(tuple(members), calibration, calendar, config, as_of, matrix.products)
