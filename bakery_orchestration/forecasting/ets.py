@@ -1,13 +1,16 @@
-"""An exponential-smoothing baseline: additive Holt-Winters, ETS(A,N,A), with a weekly season.
+"""Exponential smoothing: additive Holt-Winters, ETS(A,N,A), with a weekly season.
 
 Per product: level ``l`` and one seasonal term per weekday ``s[w]``; each known day's error
 ``e = y - (l + s[w])`` updates ``l += alpha * e`` and ``s[w] += gamma * e``. Closed days and days
 before the product's first sale (NaN) leave the state unchanged. The smoothing parameters are
-chosen per product and origin from a small grid by the sum of squared one-step errors over the
-fitting window (the last year before the origin), which is what an ETS fit by least squares
-does; no trend (bakery sales over a week have none worth extrapolating). Refitted at every
-origin, like the statsforecast AutoETS figure of the shared data README. Vectorized over grid
-points and products: one origin takes a few milliseconds.
+chosen per product from a small grid by the sum of squared one-step errors over the fitting
+window (at most the last year), which is what an ETS fit by least squares does; no trend
+(bakery sales over a week have none worth extrapolating). Vectorized over grid points and
+products: one fit of a year of 150 products takes a few tens of milliseconds.
+
+Used twice: as a baseline refitted at every origin (``ets_forecast``, like the statsforecast
+AutoETS figure of the shared data README), and as a feature of the demand model
+(``ets_path``: the forecast known at every origin, in one pass).
 """
 
 import warnings
@@ -20,33 +23,53 @@ FIT_DAYS = 364
 INIT_DAYS = 28  # days that set the initial level and weekday terms (not scored in the fit)
 
 
-def ets_forecast(values: np.ndarray, origin: int, horizon: int = 7) -> np.ndarray:
-    """Forecasts of days ``origin .. origin + horizon - 1`` (horizon x products), NaN if unknown.
-
-    ``values`` is a day x product matrix (NaN = no value); only rows before ``origin`` are read.
-    """
-    window = values[max(0, origin - FIT_DAYS) : origin]
-    start = max(0, origin - FIT_DAYS)
-    weekday = (np.arange(start, origin + horizon)) % 7
+def choose_parameters(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-product (alpha, gamma) with the least one-step squared error on the last year."""
+    window = values[-FIT_DAYS:]
     alpha = np.repeat(ALPHAS, GAMMAS.size)[:, None]
     gamma = np.tile(GAMMAS, ALPHAS.size)[:, None]
-    level, season = _initial_state(window[:INIT_DAYS], weekday[:INIT_DAYS])
-    n_grid = alpha.shape[0]
-    level = np.broadcast_to(level, (n_grid, level.size)).copy()
-    season = np.broadcast_to(season, (n_grid, *season.shape)).copy()
+    first = len(values) - len(window)
+    level, season = _initial_state(window[:INIT_DAYS], np.arange(first, first + INIT_DAYS) % 7)
+    level = np.broadcast_to(level, (alpha.size, level.size)).copy()
+    season = np.broadcast_to(season, (alpha.size, *season.shape)).copy()
     sse = np.zeros_like(level)
     for i in range(INIT_DAYS, len(window)):
-        y, w = window[i], weekday[i]
-        known = ~np.isnan(y)
-        error = np.where(known, y - level - season[:, w], 0.0)
+        w = (first + i) % 7
+        error = np.nan_to_num(window[i] - level - season[:, w], nan=0.0)
         sse += error**2
         level += alpha * error
         season[:, w] += gamma * error
     best = np.argmin(sse, axis=0)
-    columns = np.arange(level.shape[1])
-    future = weekday[len(window) :]
-    forecast = level[best, columns][None, :] + season[best, :, columns].T[future]
-    return np.maximum(forecast, 0.0)
+    return alpha[best, 0], gamma[best, 0]
+
+
+def ets_path(values: np.ndarray, alpha: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """Forecast of each weekday known at each day, from the days before it: (days, 7, products).
+
+    ``path[o, w]`` forecasts any day of weekday ``w`` (day index modulo 7) from origin ``o``;
+    the rows after the last known day repeat the final state.
+    """
+    n_days = len(values)
+    level, season = _initial_state(values[:INIT_DAYS], np.arange(min(INIT_DAYS, n_days)) % 7)
+    path = np.empty((n_days + 1, 7, values.shape[1]))
+    for d in range(n_days):
+        path[d] = level + season
+        error = np.nan_to_num(values[d] - level - season[d % 7], nan=0.0)
+        level = level + alpha * error
+        season[d % 7] += gamma * error
+    path[n_days] = level + season
+    return np.maximum(path, 0.0)
+
+
+def ets_forecast(values: np.ndarray, origin: int, horizon: int = 7) -> np.ndarray:
+    """Forecasts of days ``origin .. origin + horizon - 1`` (horizon x products), refitted on
+    the rows before ``origin`` (the last year of them)."""
+    history = values[:origin]
+    start = max(0, origin - FIT_DAYS)
+    alpha, gamma = choose_parameters(history)
+    path = ets_path(history[start:], alpha, gamma)
+    weekdays = (np.arange(origin, origin + horizon) - start) % 7
+    return path[-1][weekdays]
 
 
 def _initial_state(first: np.ndarray, weekday: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,8 @@ import holidays
 import numpy as np
 import pandas as pd
 
+from bakery_orchestration.forecasting.ets import choose_parameters, ets_path
+
 MAX_HORIZON = 7
 SCALE_WINDOW = 28  # days of the level that scales a product's features and target
 YEAR = 364  # 52 weeks: keeps the weekday aligned
@@ -21,7 +23,7 @@ FEATURE_NAMES = (
     "horizon", "weekday", "doy_sin", "doy_cos", "holiday", "holiday_near", "log_scale",
     "lag7", "lag14", "lag21", "lag28", "same_weekday_mean", "same_weekday_median",
     "mean7", "mean14", "mean28", "mean56", "mean112", "last", "cv28", "zero_share28",
-    "mean3", "yoy", "shop_trend7", "shop_trend56", "shop_yoy",
+    "mean3", "yoy", "shop_trend7", "shop_trend56", "shop_yoy", "ets",
 )  # fmt: skip
 
 
@@ -243,6 +245,7 @@ def build_rows(
     lags = target_lags(values)
     cal = calendar_features(days, holiday)
     yoy, shop_yoy = year_ago_levels(values), year_ago_levels(shop_totals(values))
+    ets = ets_path(values, *choose_parameters(values))
     o, t, p = row_grid(origins, values.shape[1])
     if keep is not None:
         o, t, p = o[keep], t[keep], p[keep]
@@ -260,6 +263,8 @@ def build_rows(
             columns.append(yoy_ratio(yoy, o, t, p))
         elif name == "shop_yoy":
             columns.append(yoy_ratio(shop_yoy, o, t, np.zeros_like(p)))
+        elif name == "ets":
+            columns.append(ets[o, t % 7, p] / scale)
         else:
             columns.append(stats.by_name[name][o, p])
     return Rows(np.column_stack(columns), o, t, p, scale)

@@ -24,6 +24,8 @@ OUTPUT_COLUMNS = ["product", "date", "horizon", "p10", "p50", "p90", "method"]
 HISTORY_DAYS = 400  # the longest look-back of any feature is 392 days
 SPREAD = ft.FEATURE_NAMES.index("cv28")  # the feature column that groups the P50 factors
 MEDIAN_LOSSES = {"absolute_error", "quantile"}  # losses whose forecast is already a median
+ETS = ft.FEATURE_NAMES.index("ets")  # the exponential-smoothing forecast, over the scale
+BLEND_WEIGHTS = np.linspace(0.0, 1.0, 11)  # the model's share in the blend with ETS
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class ModelConfig:
     calibration_days: int = 56
     active_days: int = 56
     quantiles: tuple[float, float] = (0.1, 0.9)
+    blend: bool = True  # blend with ETS by the held-out error (False: the trees alone)
+    default_blend: float = 1.0  # the trees' share when there is too little history to choose
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -153,6 +157,7 @@ class DemandModel:
     config: ModelConfig
     as_of: date
     products: tuple[str, ...] = field(default=())
+    blend_weight: float = 1.0  # the trees' share of the P50; the rest is the ETS forecast
 
     @classmethod
     def fit(
@@ -174,18 +179,23 @@ class DemandModel:
         early = _at_most(np.flatnonzero(data.target_day < cutoff), config.calibration_rows)
         late = data.origin_day >= cutoff
         calibration = calibrate(np.array([]), np.array([]))
+        weight = config.default_blend
         if early.size > 1000 and late.any():
+            actual = data.y[late] * data.scale[late]
             held_out = _predict_members(_fit_members(data, config, early), data.x[late])
+            if config.blend:
+                weight = _blend_weight(actual, held_out, data.x[late, ETS], data.scale[late])
+            blended = _blend(weight, held_out, data.x[late, ETS])
             calibration = calibrate(
-                data.y[late] * data.scale[late],
-                held_out * data.scale[late],
+                actual,
+                blended * data.scale[late],
                 spread=data.x[late, SPREAD],
                 low=config.quantiles[0],
                 high=config.quantiles[1],
                 forecasts_mean=not set(config.losses) <= MEDIAN_LOSSES,
             )
         members = _fit_members(data, config, np.arange(data.y.size))
-        return cls(tuple(members), calibration, calendar, config, as_of, matrix.products)
+        return cls(tuple(members), calibration, calendar, config, as_of, matrix.products, weight)
 
     def predict(
         self,
@@ -238,7 +248,8 @@ class DemandModel:
         cal = self.calendar
         holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
         rows = ft.build_rows(values, days, holiday, np.array([n_days]))
-        mean = _predict_members(self.members, rows.features) * rows.scale
+        trees = _predict_members(self.members, rows.features)
+        mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
         quantiles = self.calibration.quantiles(
             mean.reshape(shape), rows.features[:, SPREAD].reshape(shape)
@@ -258,6 +269,16 @@ class DemandModel:
             q[closed] = 0.0
         method[closed] = "closed"
         return _frame(matrix.products, origin, (p10, p50, p90), method)
+
+
+def _blend(weight: float, trees: np.ndarray, ets: np.ndarray) -> np.ndarray:
+    return weight * trees + (1.0 - weight) * np.nan_to_num(ets, nan=0.0)
+
+
+def _blend_weight(actual: np.ndarray, trees: np.ndarray, ets: np.ndarray, scale: np.ndarray):
+    """The trees' share in the blend with ETS with the least held-out absolute error."""
+    errors = [np.abs(actual - _blend(w, trees, ets) * scale).sum() for w in BLEND_WEIGHTS]
+    return float(BLEND_WEIGHTS[int(np.argmin(errors))])
 
 
 def _around(
@@ -311,6 +332,7 @@ def _to_bytes(model: DemandModel) -> bytes:
         "as_of": model.as_of.isoformat(),
         "products": list(model.products),
         "features": list(ft.FEATURE_NAMES),
+        "blend_weight": model.blend_weight,
     }
     return serialization.dump_parts(header, list(model.members), model.calibration)
 
@@ -324,6 +346,6 @@ def _from_bytes(data: bytes) -> DemandModel:
     tuples = {k: tuple(v) for k, v in cfg.items() if isinstance(v, list)}
     config = ModelConfig(**{**cfg, **tuples})
     as_of = serialization.parse_date(header["as_of"])
-    return DemandModel(
-        tuple(members), calibration, calendar, config, as_of, tuple(header["products"])
-    )
+    products = tuple(header["products"])
+    weight = float(header["blend_weight"])
+    return DemandModel(tuple(members), calibration, calendar, config, as_of, products, weight)
