@@ -58,6 +58,12 @@ class BacktestResult:
             out[method] = scores
         return out
 
+    def model_fits(self) -> int | None:
+        """How many models the scored points came from (over all tenants)."""
+        if "model_as_of" not in self.points:
+            return None
+        return int(self.points.groupby("tenant")["model_as_of"].nunique().sum())
+
     def to_dict(self) -> dict:
         """Overall, per-tenant and per-horizon metrics of every method, as plain data."""
         return {
@@ -69,6 +75,7 @@ class BacktestResult:
                 int(h): self.method_metrics(g) for h, g in self.points.groupby("horizon")
             },
             "points": int(len(self.points)),
+            "model_fits": self.model_fits(),
             "wall_seconds": self.wall_seconds,
         }
 
@@ -178,7 +185,9 @@ def backtest_tenant(
 ) -> pd.DataFrame:
     """Scored points of one tenant (runs in a worker process when tenants run in parallel)."""
     if protocol.window == DEV:
-        sales = sales[sales["date"] <= sales["date"].max() - pd.Timedelta(protocol.holdout_days)]
+        sales = sales[
+            sales["date"] <= sales["date"].max() - pd.Timedelta(days=protocol.holdout_days)
+        ]
     run = _TenantRun(tenant, sales, protocol)
     frames = []
     for k, origin in enumerate(run.origins):
@@ -216,7 +225,8 @@ def _mean_daily_mape(points: pd.DataFrame, after: pd.Timestamp, until: pd.Timest
 
 def _empty_points(methods: Sequence[str]) -> pd.DataFrame:
     columns = ["tenant", "product", "origin", "date", "horizon", "actual", *methods]
-    return pd.DataFrame(columns=[*columns, "p10", "p90"] if MODEL in methods else columns)
+    model_columns = ["p10", "p90", "model_as_of"]
+    return pd.DataFrame(columns=[*columns, *model_columns] if MODEL in methods else columns)
 
 
 def _split_tenants(sales: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -285,7 +295,8 @@ class _TenantRun:
             self.sales, origin=origin, horizon=horizon, products=self.matrix.products
         )
         forecast = forecast.rename(columns={"p50": MODEL})[["product", "date", "p10", MODEL, "p90"]]
-        return points.merge(forecast, on=["product", "date"], how="left", validate="1:1")
+        points = points.merge(forecast, on=["product", "date"], how="left", validate="1:1")
+        return points.assign(model_as_of=pd.Timestamp(self.model.as_of))
 
 
 def render_backtest(result: BacktestResult) -> str:
@@ -307,6 +318,8 @@ def render_backtest(result: BacktestResult) -> str:
     for h, per_method in data["per_horizon"].items():
         cells = "".join(_fmt(per_method[m]["wape"]) for m in result.methods)
         lines.append(f"  h={h}{cells}")
+    if data["model_fits"] is not None:
+        lines.append(f"model fits {data['model_fits']}")
     lines.append(f"wall time {data['wall_seconds']:.1f} s")
     return "\n".join(lines)
 

@@ -6,12 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakery_orchestration.forecasting.backtest import render_backtest, run_backtest
+from bakery_orchestration.forecasting.backtest import (
+    production_refit,
+    render_backtest,
+    run_backtest,
+)
 from bakery_orchestration.forecasting.baselines import seasonal_naive, weekday_mean
 from bakery_orchestration.forecasting.model import ModelConfig
 from bakery_orchestration.forecasting.synthetic import synthetic_sales
 
 BASELINES = ("seasonal_naive", "weekday_mean_4w")
+ALL_BASELINES = (*BASELINES, "ets")
 
 
 def _week_matrix() -> np.ndarray:
@@ -62,7 +67,7 @@ def test_model_backtest_reports_every_method():
         sales, holdout_days=7, refit_every=7, config=config, progress=lambda d, t: calls.append(d)
     )
     summary = result.to_dict()
-    assert set(summary["methods"]) == {"model", *BASELINES}
+    assert set(summary["methods"]) == {"model", *ALL_BASELINES}
     assert 0 <= summary["methods"]["model"]["coverage_p10_p90"] <= 100
     assert summary["methods"]["model"]["wape"] < summary["methods"]["seasonal_naive"]["wape"]
     assert calls == list(range(1, 8))
@@ -93,3 +98,70 @@ def test_reference_baselines_on_french_bakery(shared_data):
         assert mean[name] == pytest.approx(value, abs=0.5), name
     by_horizon = [result.to_dict()["per_horizon"][h]["seasonal_naive"]["wape"] for h in range(1, 8)]
     assert by_horizon == pytest.approx([31.8, 32.2, 32.9, 33.2, 33.5, 33.9, 34.2], abs=0.5)
+
+
+def _changed_after(sales: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    out = sales.copy()
+    later = out["date"] > day
+    out.loc[later, "quantity"] = out.loc[later, "quantity"] * 5 + 11
+    return out
+
+
+def test_dev_window_ends_before_the_final_one_and_never_reads_it():
+    sales = synthetic_sales(products=3, days=160, seed=7)
+    last = sales["date"].max()
+    config = ModelConfig(max_iter=20, max_rows=5_000)
+    dev = run_backtest(sales, holdout_days=14, window="dev", config=config).points
+    assert dev["origin"].min() == last - pd.Timedelta(days=27)
+    assert dev["date"].max() == last - pd.Timedelta(days=14)
+    altered = _changed_after(sales, last - pd.Timedelta(days=14))
+    again = run_backtest(altered, holdout_days=14, window="dev", config=config).points
+    pd.testing.assert_frame_equal(dev, again)
+
+
+@pytest.mark.parametrize(
+    ("model_as_of", "mape_recent", "mape_before", "expected"),
+    [
+        (None, 10.0, 10.0, "no_model"),
+        (date(2022, 5, 20), 10.0, 10.0, None),  # 12 days old, forecasts good
+        (date(2022, 4, 20), 10.0, 10.0, "model_older_than_30_days"),
+        (date(2022, 5, 20), 40.0, 40.0, "mape_above_30"),
+        (date(2022, 5, 20), 20.0, 10.0, "mape_rose_over_5_points"),
+    ],
+)  # fmt: skip
+def test_production_retraining_rule(model_as_of, mape_recent, mape_before, expected):
+    origin = date(2022, 6, 1)
+    days = pd.date_range(end=pd.Timestamp(origin) - pd.Timedelta(days=1), periods=60)
+    # actual 100 every day; the forecast misses by the MAPE of its 30-day window
+    mape = np.where(days >= pd.Timestamp(origin) - pd.Timedelta(days=30), mape_recent, mape_before)
+    day_one = pd.DataFrame({"date": days, "actual": 100.0, "model": 100.0 + mape})
+    assert production_refit(model_as_of, origin, day_one) == expected
+
+
+@pytest.mark.parametrize(("noise", "fits"), [(0.05, [0]), (None, [0, 7, 14, 21, 28])])
+def test_production_rule_refits_weekly_only_when_forecasts_are_bad(noise, fits):
+    sales = synthetic_sales(products=3, days=200, seed=8)  # Poisson counts: daily MAPE ~ 43 %
+    if noise is not None:  # 200 units +-5 %: MAPE far below 30 %, only the age rule retrains
+        rng = np.random.default_rng(0)
+        sales = sales.assign(quantity=200 * (1 + noise * rng.standard_normal(len(sales))))
+    config = ModelConfig(max_iter=20, max_rows=5_000)
+    points = run_backtest(sales, holdout_days=35, config=config).points
+    first = points["origin"].min()
+    assert sorted((points["model_as_of"].unique() - first).days) == fits
+
+
+def test_tenants_in_worker_processes_give_the_same_points():
+    a = synthetic_sales(products=2, days=90, seed=5).assign(tenant="a")
+    b = synthetic_sales(products=2, days=90, seed=6).assign(tenant="b")
+    sales = pd.concat([a, b])
+    serial = run_backtest(sales, holdout_days=7, methods=ALL_BASELINES).points
+    calls = []
+    parallel = run_backtest(
+        sales,
+        holdout_days=7,
+        methods=ALL_BASELINES,
+        workers=2,
+        progress=lambda d, t: calls.append(d),
+    )
+    pd.testing.assert_frame_equal(serial, parallel.points)
+    assert calls[-1] == 14
