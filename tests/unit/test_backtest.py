@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bakery_orchestration.cli.backtest import file_calendar
+from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.forecasting.backtest import (
     production_refit,
     render_backtest,
@@ -165,3 +167,22 @@ def test_tenants_in_worker_processes_give_the_same_points():
     )
     pd.testing.assert_frame_equal(serial, parallel.points)
     assert calls[-1] == 14
+
+
+def test_file_calendar_option_sidecar_and_known_files(tmp_path, shared_data):
+    known = shared_data / "french_bakery" / "daily_units.csv"
+    assert file_calendar(known, None) == ("FR", None)
+    assert file_calendar(shared_data / "breadbasket" / "daily_item_lines.csv", None) == (
+        "GB",
+        "SCT",
+    )
+    assert file_calendar(known, "none") == (None, None)
+    assert file_calendar(known, "DE") == ("DE", None)
+    chain = tmp_path / "chain.csv"
+    chain.write_text("date,product,quantity,tenant\n")
+    assert file_calendar(chain, None) == (None, None)
+    (tmp_path / "chain.csv.calendar.json").write_text('{"country": "ES", "subdivision": "MD"}')
+    assert file_calendar(chain, None) == ("ES", "MD")
+    (tmp_path / "chain.csv.calendar.json").write_text('{"land": "ES"}')
+    with pytest.raises(BakeryError, match="chain.csv.calendar.json"):
+        file_calendar(chain, None)
