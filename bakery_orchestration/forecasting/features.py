@@ -234,18 +234,20 @@ def build_rows(
     holiday: np.ndarray,
     origins: np.ndarray,
     keep: np.ndarray | None = None,
+    ets_parameters: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Rows:
     """Rows for every origin in ``origins`` (day indices), horizon 1..7 and product.
 
     ``values``, ``days`` and ``holiday`` must reach the last target day (NaN where unknown);
     only days before each origin feed its features. ``keep`` is an optional boolean mask
-    shaped like :func:`row_grid` selecting the rows to return.
+    shaped like :func:`row_grid` selecting the rows to return. ``ets_parameters``: per-product
+    (alpha, gamma) of the ETS feature, chosen on ``values`` when not given.
     """
     stats = origin_stats(values)
     lags = target_lags(values)
     cal = calendar_features(days, holiday)
     yoy, shop_yoy = year_ago_levels(values), year_ago_levels(shop_totals(values))
-    ets = ets_path(values, *choose_parameters(values))
+    ets = ets_path(values, *(ets_parameters or choose_parameters(values)))
     o, t, p = row_grid(origins, values.shape[1])
     if keep is not None:
         o, t, p = o[keep], t[keep], p[keep]

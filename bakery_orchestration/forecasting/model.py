@@ -18,6 +18,7 @@ from bakery_orchestration.forecasting import features as ft
 from bakery_orchestration.forecasting import serialization
 from bakery_orchestration.forecasting.baselines import seasonal_naive
 from bakery_orchestration.forecasting.calibration import IntervalCalibration, calibrate
+from bakery_orchestration.forecasting.ets import choose_parameters
 from bakery_orchestration.forecasting.trees import TreeEnsemble, from_sklearn
 
 OUTPUT_COLUMNS = ["product", "date", "horizon", "p10", "p50", "p90", "method"]
@@ -25,6 +26,7 @@ HISTORY_DAYS = 400  # the longest look-back of any feature is 392 days
 SPREAD = ft.FEATURE_NAMES.index("cv28")  # the feature column that groups the P50 factors
 MEDIAN_LOSSES = {"absolute_error", "quantile"}  # losses whose forecast is already a median
 ETS = ft.FEATURE_NAMES.index("ets")  # the exponential-smoothing forecast, over the scale
+DEFAULT_ALPHA, DEFAULT_GAMMA = 0.1, 0.05  # ETS smoothing for a product unknown at fit time
 BLEND_WEIGHTS = np.linspace(0.0, 1.0, 11)  # the model's share in the blend with ETS
 
 
@@ -115,7 +117,12 @@ def _predict_members(members: Sequence[TreeEnsemble], x: np.ndarray) -> np.ndarr
     return np.mean([m.predict(x) for m in members], axis=0)
 
 
-def training_set(matrix: ft.SalesMatrix, holiday: np.ndarray, config: ModelConfig) -> TrainingSet:
+def training_set(
+    matrix: ft.SalesMatrix,
+    holiday: np.ndarray,
+    config: ModelConfig,
+    ets_parameters: tuple[np.ndarray, np.ndarray] | None = None,
+) -> TrainingSet:
     """Rows for all origins of the matrix whose targets are known, subsampled to max_rows.
 
     A row weighs its product's scale (the Poisson offset) times a recency decay. The sample is
@@ -134,7 +141,8 @@ def training_set(matrix: ft.SalesMatrix, holiday: np.ndarray, config: ModelConfi
         keep = np.zeros(keep.size, dtype=bool)
         keep[chosen] = True
         keep = keep.reshape(o.shape)
-    rows = ft.build_rows(padded, _extend(matrix.days), _pad(holiday), origins, keep)
+    days, holiday = _extend(matrix.days), _pad(holiday)
+    rows = ft.build_rows(padded, days, holiday, origins, keep, ets_parameters)
     y = padded[rows.target, rows.product] / rows.scale
     age = len(matrix.days) - 1 - rows.target
     weight = rows.scale * 0.5 ** (age / config.half_life_days)
@@ -150,6 +158,14 @@ def _pad(holiday: np.ndarray, n: int = ft.MAX_HORIZON) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class EtsParameters:
+    """Smoothing parameters of the ETS feature, one per product of the model."""
+
+    alpha: np.ndarray
+    gamma: np.ndarray
+
+
+@dataclass(frozen=True)
 class DemandModel:
     """A fitted demand model. Create with :meth:`fit` or :meth:`from_bytes`."""
 
@@ -160,6 +176,7 @@ class DemandModel:
     as_of: date
     products: tuple[str, ...] = field(default=())
     blend_weight: float = 1.0  # the trees' share of the P50; the rest is the ETS forecast
+    ets: "EtsParameters | None" = None  # per product of ``products``
 
     @classmethod
     def fit(
@@ -174,7 +191,8 @@ class DemandModel:
         config = config or ModelConfig()
         matrix = ft.sales_matrix(ft.normalize_sales(sales), end=as_of)
         holiday = ft.holiday_flags(_extend(matrix.days), calendar.country, calendar.subdivision)
-        data = training_set(matrix, holiday[: len(matrix.days)], config)
+        ets_parameters = choose_parameters(matrix.values)
+        data = training_set(matrix, holiday[: len(matrix.days)], config, ets_parameters)
         if data.y.size == 0:
             raise ValueError("not enough history to fit a demand model")
         # A young tenant holds out a third of its days rather than no day at all.
@@ -198,7 +216,10 @@ class DemandModel:
                 forecasts_mean=not set(config.losses) <= MEDIAN_LOSSES,
             )
         members = _fit_members(data, config, np.arange(data.y.size))
-        return cls(tuple(members), calibration, calendar, config, as_of, matrix.products, weight)
+        ets = EtsParameters(*ets_parameters)
+        return cls(
+            tuple(members), calibration, calendar, config, as_of, matrix.products, weight, ets
+        )
 
     def predict(
         self,
@@ -244,13 +265,25 @@ class DemandModel:
         since = pd.Timestamp(origin) - pd.Timedelta(days=self.config.active_days)
         return tuple(sorted(history.loc[history["date"] >= since, "product"].unique()))
 
+    def _ets_parameters(self, products: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The (alpha, gamma) chosen at fit per product; the defaults for products new since."""
+        alpha, gamma = np.full(len(products), DEFAULT_ALPHA), np.full(len(products), DEFAULT_GAMMA)
+        if self.ets is not None:
+            position = {p: i for i, p in enumerate(self.products)}
+            for j, product in enumerate(products):
+                if product in position:
+                    alpha[j] = self.ets.alpha[position[product]]
+                    gamma[j] = self.ets.gamma[position[product]]
+        return alpha, gamma
+
     def _forecast(self, matrix: ft.SalesMatrix, origin: date, horizon: int) -> pd.DataFrame:
         n_days, n_prod = matrix.values.shape
         values = np.vstack([matrix.values, np.full((ft.MAX_HORIZON, n_prod), np.nan)])
         days = _extend(matrix.days)
         cal = self.calendar
         holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
-        rows = ft.build_rows(values, days, holiday, np.array([n_days]))
+        parameters = self._ets_parameters(matrix.products)
+        rows = ft.build_rows(values, days, holiday, np.array([n_days]), None, parameters)
         trees = _predict_members(self.members, rows.features)
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
@@ -336,6 +369,8 @@ def _to_bytes(model: DemandModel) -> bytes:
         "products": list(model.products),
         "features": list(ft.FEATURE_NAMES),
         "blend_weight": model.blend_weight,
+        "ets_alpha": [float(a) for a in model.ets.alpha],
+        "ets_gamma": [float(g) for g in model.ets.gamma],
     }
     return serialization.dump_parts(header, list(model.members), model.calibration)
 
@@ -351,4 +386,9 @@ def _from_bytes(data: bytes) -> DemandModel:
     as_of = serialization.parse_date(header["as_of"])
     products = tuple(header["products"])
     weight = float(header["blend_weight"])
-    return DemandModel(tuple(members), calibration, calendar, config, as_of, products, weight)
+    ets = EtsParameters(
+        np.asarray(header["ets_alpha"], float), np.asarray(header["ets_gamma"], float)
+    )
+    if ets.alpha.shape != (len(products),) or ets.gamma.shape != (len(products),):
+        raise serialization.ModelFormatError("ETS parameters do not match the products")
+    return DemandModel(tuple(members), calibration, calendar, config, as_of, products, weight, ets)
