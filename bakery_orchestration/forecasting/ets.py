@@ -52,9 +52,11 @@ def ets_path(values: np.ndarray, alpha: np.ndarray, gamma: np.ndarray) -> np.nda
     n_days = len(values)
     level, season = _initial_state(values[:INIT_DAYS], np.arange(min(INIT_DAYS, n_days)) % 7)
     path = np.empty((n_days + 1, 7, values.shape[1]))
+    known = ~np.isnan(values)
+    filled = np.where(known, values, 0.0)
     for d in range(n_days):
         path[d] = level + season
-        error = np.nan_to_num(values[d] - level - season[d % 7], nan=0.0)
+        error = (filled[d] - level - season[d % 7]) * known[d]
         level = level + alpha * error
         season[d % 7] += gamma * error
     path[n_days] = level + season

@@ -102,11 +102,31 @@ def holiday_flags(
 
 
 def _rolling(values: np.ndarray, window: int, how: str) -> np.ndarray:
-    """Statistic over the ``window`` days strictly before each day, ignoring NaN."""
-    frame = pd.DataFrame(values)
-    roll = frame.rolling(window, min_periods=1)
-    stat = {"mean": roll.mean, "std": roll.std, "count": roll.count}[how]()
-    return stat.shift(1).to_numpy()
+    """Statistic over the ``window`` days strictly before each day, ignoring NaN.
+
+    Equals pandas' ``rolling(window, min_periods=1).<how>().shift(1)`` (checked by a test) from
+    cumulative sums: pandas' per-column loop was half of a prediction's time.
+    """
+    known = ~np.isnan(values)
+    x = np.where(known, values, 0.0)
+    count = _window_sums(known.astype(float), window)
+    if how == "count":
+        count[0] = np.nan
+        return count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = _window_sums(x, window) / count
+        if how == "mean":
+            return np.where(count > 0, mean, np.nan)
+        centred = _window_sums(x**2, window) - count * mean**2
+        std = np.sqrt(np.maximum(centred, 0.0) / (count - 1))
+    return np.where(count > 1, std, np.nan)
+
+
+def _window_sums(a: np.ndarray, window: int) -> np.ndarray:
+    """Sum of the ``window`` rows strictly before each row (fewer at the start)."""
+    total = np.vstack([np.zeros((1, a.shape[1])), np.cumsum(a, axis=0)])
+    rows = np.arange(a.shape[0])
+    return total[rows] - total[np.maximum(rows - window, 0)]
 
 
 def _lag(values: np.ndarray, k: int) -> np.ndarray:

@@ -1,8 +1,10 @@
 """The ETS(A,N,A) baseline and model feature: weekly pattern, closed days, no look-ahead."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from bakery_orchestration.forecasting import features
 from bakery_orchestration.forecasting.ets import choose_parameters, ets_forecast, ets_path
 
 PATTERN = np.array([10.0, 12.0, 8.0, 20.0, 30.0, 40.0, 5.0])
@@ -35,3 +37,18 @@ def test_level_shift_is_followed_and_only_past_days_are_read():
     alpha, gamma = choose_parameters(values[:140])
     path = ets_path(values, alpha, gamma)
     np.testing.assert_allclose(path[:141], ets_path(later, alpha, gamma)[:141])
+
+
+@pytest.mark.parametrize("how", ["mean", "std", "count"])
+@pytest.mark.parametrize("window", [1, 3, 28])
+def test_rolling_features_equal_pandas(how, window):
+    rng = np.random.default_rng(3)
+    values = rng.poisson(5.0, size=(120, 4)).astype(float)
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[:10, 0] = np.nan  # a product launched later
+    frame = pd.DataFrame(values).rolling(window, min_periods=1)
+    expected = getattr(frame, how)().shift(1).to_numpy()
+    got = features._rolling(values, window, how)
+    if how == "count":  # pandas counts 0 where we may say NaN only on the first row
+        expected, got = np.nan_to_num(expected), np.nan_to_num(got)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
