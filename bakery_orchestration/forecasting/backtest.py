@@ -15,7 +15,7 @@ chosen there).
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
 
@@ -43,6 +43,7 @@ class BacktestResult:
     points: pd.DataFrame
     methods: tuple[str, ...]
     wall_seconds: float
+    skipped: dict[str, str] = field(default_factory=dict)  # tenant -> why it was not scored
 
     def method_metrics(self, points: pd.DataFrame | None = None) -> dict[str, dict]:
         """Accuracy of each method on ``points`` (default: all scored points)."""
@@ -76,6 +77,7 @@ class BacktestResult:
             },
             "points": int(len(self.points)),
             "model_fits": self.model_fits(),
+            "skipped_tenants": self.skipped,
             "wall_seconds": self.wall_seconds,
         }
 
@@ -145,9 +147,11 @@ def run_backtest(
     started = time.perf_counter()
     tenants = _split_tenants(sales)
     jobs = [(t, s, _calendar_for(calendars, t), protocol) for t, s in tenants.items()]
-    frames = list(_run_all(jobs, workers, progress, len(tenants) * holdout_days))
+    outcomes = list(_run_all(jobs, workers, progress, len(tenants) * holdout_days))
+    frames = [o for o in outcomes if isinstance(o, pd.DataFrame)]
+    skipped = dict(o for o in outcomes if isinstance(o, tuple))
     points = pd.concat(frames, ignore_index=True) if frames else _empty_points(methods)
-    return BacktestResult(points, tuple(methods), time.perf_counter() - started)
+    return BacktestResult(points, tuple(methods), time.perf_counter() - started, skipped)
 
 
 def _run_all(jobs: list, workers: int, progress: Progress | None, total: int):
@@ -171,12 +175,27 @@ def _run_all(jobs: list, workers: int, progress: Progress | None, total: int):
         yield from (f.result() for f in futures)
 
 
-def job_origins(points: pd.DataFrame) -> int:
+def job_origins(outcome: pd.DataFrame | tuple[str, str]) -> int:
     """Origins a tenant's points came from (for progress)."""
-    return int(points["origin"].nunique())
+    return int(outcome["origin"].nunique()) if isinstance(outcome, pd.DataFrame) else 0
 
 
 def backtest_tenant(
+    tenant: str,
+    sales: pd.DataFrame,
+    calendar: TenantCalendar,
+    protocol: Protocol,
+    on_origin: Callable[[], None] | None = None,
+) -> pd.DataFrame | tuple[str, str]:
+    """Scored points of one tenant, or (tenant, one-line error) when it cannot be backtested:
+    the other tenants carry on."""
+    try:
+        return _backtest_tenant(tenant, sales, calendar, protocol, on_origin)
+    except ValueError as exc:
+        return tenant, f"tenant {tenant}: {exc}"
+
+
+def _backtest_tenant(
     tenant: str,
     sales: pd.DataFrame,
     calendar: TenantCalendar,
@@ -246,7 +265,10 @@ class _TenantRun:
         matrix = ft.sales_matrix(sales, mask_before_launch=False)
         start = len(matrix.days) - protocol.holdout_days
         if start <= 0:
-            raise ValueError(f"tenant {tenant}: holdout longer than the data")
+            raise ValueError(
+                f"holdout of {protocol.holdout_days} days is longer than the data "
+                f"({len(matrix.days)} days from {matrix.days[0].date()})"
+            )
         chosen = protocol.products or select_products(matrix, start, protocol.min_share)
         self.matrix = ft.sales_matrix(sales, products=chosen, mask_before_launch=False)
         self.origins = [d.date() for d in matrix.days[start:]]
@@ -318,6 +340,8 @@ def render_backtest(result: BacktestResult) -> str:
     for h, per_method in data["per_horizon"].items():
         cells = "".join(_fmt(per_method[m]["wape"]) for m in result.methods)
         lines.append(f"  h={h}{cells}")
+    for reason in data["skipped_tenants"].values():
+        lines.append(f"skipped: {reason}")
     if data["model_fits"] is not None:
         lines.append(f"model fits {data['model_fits']}")
     lines.append(f"wall time {data['wall_seconds']:.1f} s")

@@ -186,3 +186,13 @@ def test_file_calendar_option_sidecar_and_known_files(tmp_path, shared_data):
     (tmp_path / "chain.csv.calendar.json").write_text('{"land": "ES"}')
     with pytest.raises(BakeryError, match="chain.csv.calendar.json"):
         file_calendar(chain, None)
+
+
+def test_a_tenant_too_short_to_backtest_is_skipped_and_the_others_carry_on():
+    a = synthetic_sales(products=2, days=90, seed=5).assign(tenant="a")
+    short = synthetic_sales(products=2, days=20, seed=6).assign(tenant="short")
+    result = run_backtest(pd.concat([a, short]), holdout_days=28, methods=BASELINES)
+    assert set(result.points["tenant"]) == {"a"}
+    reason = "tenant short: holdout of 28 days is longer than the data (20 days from 2022-01-03)"
+    assert result.skipped == {"short": reason}
+    assert "skipped: tenant short" in render_backtest(result)
