@@ -177,7 +177,7 @@ class DemandModel:
     as_of: date
     products: tuple[str, ...] = field(default=())
     blend_weight: float = 1.0  # the trees' share of the P50; the rest is the ETS forecast
-    ets: "EtsParameters | None" = None  # per product of ``products``
+    ets: EtsParameters | None = None  # per product of ``products``
 
     @classmethod
     def fit(
@@ -201,7 +201,7 @@ class DemandModel:
         early = _at_most(np.flatnonzero(data.target_day < cutoff), config.calibration_rows)
         late = data.origin_day >= cutoff
         calibration = calibrate(np.array([]), np.array([]))
-        weight = config.default_blend
+        weight = config.default_blend if config.blend else 1.0
         if early.size > 1000 and late.any():
             actual = data.y[late] * data.scale[late]
             held_out = _predict_members(_fit_members(data, config, early), data.x[late])
