@@ -193,6 +193,8 @@ def backtest_tenant(
         return _backtest_tenant(tenant, sales, calendar, protocol, on_origin)
     except ValueError as exc:
         return tenant, f"tenant {tenant}: {exc}"
+    except Exception as exc:  # one tenant's failure must not lose the others' hours of work
+        return tenant, f"tenant {tenant}: {type(exc).__name__}: {exc}"
 
 
 def _backtest_tenant(

@@ -29,7 +29,8 @@ def choose_parameters(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     alpha = np.repeat(ALPHAS, GAMMAS.size)[:, None]
     gamma = np.tile(GAMMAS, ALPHAS.size)[:, None]
     first = len(values) - len(window)
-    level, season = _initial_state(window[:INIT_DAYS], np.arange(first, first + INIT_DAYS) % 7)
+    init = window[:INIT_DAYS]
+    level, season = _initial_state(init, np.arange(first, first + len(init)) % 7)
     level = np.broadcast_to(level, (alpha.size, level.size)).copy()
     season = np.broadcast_to(season, (alpha.size, *season.shape)).copy()
     sse = np.zeros_like(level)

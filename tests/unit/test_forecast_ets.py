@@ -52,3 +52,12 @@ def test_rolling_features_equal_pandas(how, window):
     if how == "count":  # pandas counts 0 where we may say NaN only on the first row
         expected, got = np.nan_to_num(expected), np.nan_to_num(got)
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_fewer_days_than_the_initial_window():
+    values = _weeks(1)[:6]
+    forecast = ets_forecast(values, origin=6, horizon=7)
+    assert forecast.shape == (7, 1)
+    # days 7..12 repeat the six weekdays seen; the unseen seventh weekday gets the level
+    np.testing.assert_allclose(forecast[1:, 0], PATTERN[:6])
+    assert forecast[0, 0] == pytest.approx(PATTERN[:6].mean())
