@@ -1,5 +1,11 @@
 """``bakery-orch backtest``: a rolling-origin backtest of the production forecaster against the
-seasonal-naive and 4-week weekday-mean baselines, on a ``date,product,quantity[,tenant]`` file."""
+seasonal-naive, 4-week weekday-mean and exponential-smoothing baselines, on a
+``date,product,quantity[,tenant]`` file.
+
+Production's configuration by default: production's retraining rule, and the file's holiday
+calendar: ``--country``, else a sidecar ``<file>.calendar.json`` (``{"country": "FR",
+"subdivision": null}``), else the known files of ../shared/data (KNOWN_FILES).
+"""
 
 import json
 import sys
@@ -10,6 +16,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from bakery_orchestration.errors import BakeryError
+
+# Holiday calendars of the shared real-data files, keyed by their last two path parts.
+KNOWN_FILES = {
+    ("french_bakery", "daily_units.csv"): ("FR", None),
+    ("breadbasket", "daily_item_lines.csv"): ("GB", "SCT"),
+    ("korean_bakery", "daily_units.csv"): ("KR", None),
+}
+NO_CALENDAR = "none"
 
 
 def _horizons(text: str) -> list[int]:
@@ -36,21 +50,55 @@ def read_sales_file(path: Path) -> pd.DataFrame:
     return frame
 
 
+def file_calendar(path: Path, country: str | None) -> tuple[str | None, str | None]:
+    """(country, subdivision) for the file: the option, the sidecar, or the known-file table."""
+    if country is not None:
+        return (None, None) if country.lower() == NO_CALENDAR else (country, None)
+    sidecar = path.with_name(path.name + ".calendar.json")
+    if sidecar.exists():
+        try:
+            spec = json.loads(sidecar.read_text())
+            return spec["country"], spec.get("subdivision")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BakeryError(f'{sidecar}: expected {{"country": ...}}: {exc}') from exc
+    return KNOWN_FILES.get((path.parent.name, path.name), (None, None))
+
+
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--holdout-days", type=click.IntRange(7, 365), default=56, show_default=True)
 @click.option("--horizons", default="1-7", show_default=True, help="e.g. 1-7 or 1,7")
-@click.option("--refit-every", type=click.IntRange(1, 365), default=7, show_default=True)
+@click.option(
+    "--window",
+    type=click.Choice(["final", "dev"]),
+    default="final",
+    show_default=True,
+    help="final: the last holdout (report only); dev: the holdout before it (tune here).",
+)
+@click.option(
+    "--refit-every",
+    type=click.IntRange(1, 365),
+    help="Refit every N origins instead of production's retraining rule.",
+)
 @click.option("--min-share", type=click.FloatRange(0, 1), default=0.8, show_default=True)
 @click.option("--product", "products", multiple=True, help="Only these products (repeatable).")
-@click.option("--country", help="Holiday calendar of the bakery, e.g. FR.")
+@click.option(
+    "--country",
+    help="Holiday calendar, e.g. FR, or 'none'; default: the file's sidecar or known calendar.",
+)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="A JSON document on stdout.")
-def backtest(file, holdout_days, horizons, refit_every, min_share, products, country, as_json):
+def backtest(
+    file, holdout_days, window, horizons, refit_every, min_share, products, country, workers,
+    as_json,
+):  # fmt: skip
     """Rolling-origin backtest of the forecaster on FILE (date,product,quantity[,tenant])."""
     from bakery_orchestration.forecasting.backtest import render_backtest, run_backtest
     from bakery_orchestration.forecasting.model import TenantCalendar
 
     sales = read_sales_file(file)
+    country, subdivision = file_calendar(file, country)
+    click.echo(f"holiday calendar: {country or 'none'} {subdivision or ''}", err=True)
     with tqdm(desc="backtest origins", unit="origin", file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -63,11 +111,14 @@ def backtest(file, holdout_days, horizons, refit_every, min_share, products, cou
             horizons=_horizons(horizons),
             min_share=min_share,
             refit_every=refit_every,
+            window=window,
             products=list(products) or None,
             progress=progress,
-            calendars=TenantCalendar(country=country) if country else None,
+            calendars=TenantCalendar(country=country, subdivision=subdivision),
+            workers=workers,
         )
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        summary = {**result.to_dict(), "window": window, "country": country}
+        click.echo(json.dumps(summary, indent=2, default=str))
     else:
         click.echo(render_backtest(result))

@@ -3,13 +3,22 @@
 Protocol (shared data README): per tenant, the products sold on at least ``min_share`` of the
 trading days before the holdout; an origin on every day of the holdout; forecasts for the
 horizons after each origin made from data before the origin only; closed days and days after
-the end of the data are never scored. The model is refitted every ``refit_every`` origins.
+the end of the data are never scored.
+
+Production's configuration by default: the model is retrained when production's weekly rule
+(validation/rules.py ``retrain_decision``) would retrain it, and the tenant's holiday calendar
+is passed in.
+Two windows per tenant: ``final`` (the last ``holdout_days`` days, reported only) and ``dev``
+(the ``holdout_days`` before them, with the final window's data removed: every default is
+chosen there).
 """
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from datetime import date
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
@@ -18,9 +27,14 @@ from bakery_orchestration.forecasting import features as ft
 from bakery_orchestration.forecasting.baselines import BASELINES
 from bakery_orchestration.forecasting.model import DemandModel, ModelConfig, TenantCalendar
 from bakery_orchestration.metrics import forecast_metrics, interval_coverage
+from bakery_orchestration.validation.rules import AccuracyRules, ScoredDay, retrain_decision
 
 MODEL = "model"
 METHODS = (MODEL, *BASELINES)
+FINAL, DEV = "final", "dev"
+WINDOWS = (FINAL, DEV)
+NAIVE = "seasonal_naive"
+DAY_ONE = ["date", "actual", MODEL, NAIVE]
 Progress = Callable[[int, int], None]
 
 
@@ -31,6 +45,7 @@ class BacktestResult:
     points: pd.DataFrame
     methods: tuple[str, ...]
     wall_seconds: float
+    skipped: dict[str, str] = field(default_factory=dict)  # tenant -> why it was not scored
 
     def method_metrics(self, points: pd.DataFrame | None = None) -> dict[str, dict]:
         """Accuracy of each method on ``points`` (default: all scored points)."""
@@ -46,6 +61,12 @@ class BacktestResult:
             out[method] = scores
         return out
 
+    def model_fits(self) -> int | None:
+        """How many models the scored points came from (over all tenants)."""
+        if "model_as_of" not in self.points:
+            return None
+        return int(self.points.groupby("tenant")["model_as_of"].nunique().sum())
+
     def to_dict(self) -> dict:
         """Overall, per-tenant and per-horizon metrics of every method, as plain data."""
         return {
@@ -57,6 +78,8 @@ class BacktestResult:
                 int(h): self.method_metrics(g) for h, g in self.points.groupby("horizon")
             },
             "points": int(len(self.points)),
+            "model_fits": self.model_fits(),
+            "skipped_tenants": self.skipped,
             "wall_seconds": self.wall_seconds,
         }
 
@@ -77,49 +100,166 @@ def _calendar_for(calendars: object, tenant: str) -> TenantCalendar:
     return TenantCalendar()
 
 
+@dataclass(frozen=True)
+class Protocol:
+    """What one tenant's backtest does; ``refit_every`` None means production's retraining rule."""
+
+    holdout_days: int = 56
+    horizons: tuple[int, ...] = tuple(range(1, 8))
+    min_share: float = 0.8
+    refit_every: int | None = None
+    window: str = FINAL
+    products: tuple[str, ...] | None = None
+    methods: tuple[str, ...] = METHODS
+    config: ModelConfig | None = None
+
+
 def run_backtest(
     sales: pd.DataFrame,
     *,
     holdout_days: int = 56,
     horizons: Iterable[int] = range(1, 8),
     min_share: float = 0.8,
-    refit_every: int = 7,
+    refit_every: int | None = None,
+    window: str = FINAL,
     products: Sequence[str] | None = None,
     progress: Progress | None = None,
     methods: Sequence[str] = METHODS,
     calendars: TenantCalendar | Mapping[str, TenantCalendar] | None = None,
     config: ModelConfig | None = None,
+    workers: int = 1,
 ) -> BacktestResult:
     """Backtest ``sales`` (optionally with a ``tenant`` column) with the reference protocol.
 
-    ``progress(done, total)`` is called after each origin (total counts all tenants).
+    ``window``: ``final`` scores the last ``holdout_days`` days of each tenant; ``dev`` drops
+    them first and scores the ``holdout_days`` before (the window defaults are chosen on).
+    ``refit_every`` None retrains as production does (:func:`production_refit`); a number
+    refits every that many origins. Tenants run in ``workers`` processes.
+    ``progress(done, total)`` is called as origins complete (total counts all tenants).
     """
     unknown = set(methods) - set(METHODS)
     if unknown:
         raise ValueError(f"unknown methods {sorted(unknown)}; choose from {METHODS}")
+    if window not in WINDOWS:
+        raise ValueError(f"unknown window {window!r}; choose from {WINDOWS}")
+    protocol = Protocol(
+        holdout_days, tuple(horizons), min_share, refit_every, window,
+        tuple(products) if products else None, tuple(methods), config,
+    )  # fmt: skip
     started = time.perf_counter()
     tenants = _split_tenants(sales)
-    total = len(tenants) * holdout_days
-    frames, done = [], 0
-    for tenant, tenant_sales in tenants.items():
-        run = _TenantRun(tenant, tenant_sales, holdout_days, tuple(horizons), min_share, products)
-        calendar = _calendar_for(calendars, tenant)
-        for k, origin in enumerate(run.origins):
-            if MODEL in methods and k % max(1, refit_every) == 0:
-                run.model = DemandModel.fit(
-                    run.sales, as_of=origin, calendar=calendar, config=config
-                )
-            frames.append(run.score_origin(origin, methods))
-            done += 1
-            if progress is not None:
-                progress(done, total)
+    jobs = [(t, s, _calendar_for(calendars, t), protocol) for t, s in tenants.items()]
+    outcomes = list(_run_all(jobs, workers, progress, len(tenants) * holdout_days))
+    frames = [o for o in outcomes if isinstance(o, pd.DataFrame)]
+    skipped = dict(o for o in outcomes if isinstance(o, tuple))
     points = pd.concat(frames, ignore_index=True) if frames else _empty_points(methods)
-    return BacktestResult(points, tuple(methods), time.perf_counter() - started)
+    return BacktestResult(points, tuple(methods), time.perf_counter() - started, skipped)
+
+
+def _run_all(jobs: list, workers: int, progress: Progress | None, total: int):
+    """Each tenant's points, in tenant order; several tenants at once in worker processes."""
+    done = 0
+
+    def report(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield backtest_tenant(*job, on_origin=lambda: report(1))
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(backtest_tenant, *job) for job in jobs]
+        for future in as_completed(futures):
+            report(job_origins(future.result()))
+        yield from (f.result() for f in futures)
+
+
+def job_origins(outcome: pd.DataFrame | tuple[str, str]) -> int:
+    """Origins a tenant's points came from (for progress)."""
+    return int(outcome["origin"].nunique()) if isinstance(outcome, pd.DataFrame) else 0
+
+
+def backtest_tenant(
+    tenant: str,
+    sales: pd.DataFrame,
+    calendar: TenantCalendar,
+    protocol: Protocol,
+    on_origin: Callable[[], None] | None = None,
+) -> pd.DataFrame | tuple[str, str]:
+    """Scored points of one tenant, or (tenant, one-line error) when it cannot be backtested:
+    the other tenants carry on."""
+    try:
+        return _backtest_tenant(tenant, sales, calendar, protocol, on_origin)
+    except ValueError as exc:
+        return tenant, f"tenant {tenant}: {exc}"
+    except Exception as exc:  # one tenant's failure must not lose the others' hours of work
+        return tenant, f"tenant {tenant}: {type(exc).__name__}: {exc}"
+
+
+def _backtest_tenant(
+    tenant: str,
+    sales: pd.DataFrame,
+    calendar: TenantCalendar,
+    protocol: Protocol,
+    on_origin: Callable[[], None] | None = None,
+) -> pd.DataFrame:
+    """Scored points of one tenant (runs in a worker process when tenants run in parallel)."""
+    if protocol.window == DEV:
+        sales = sales[
+            sales["date"] <= sales["date"].max() - pd.Timedelta(days=protocol.holdout_days)
+        ]
+    run = _TenantRun(tenant, sales, protocol)
+    frames = []
+    for k, origin in enumerate(run.origins):
+        if MODEL in protocol.methods and run.needs_model(k, origin):
+            run.model = DemandModel.fit(
+                run.sales, as_of=origin, calendar=calendar, config=protocol.config
+            )
+        frames.append(run.score_origin(origin))
+        if on_origin is not None:
+            on_origin()
+    return pd.concat(frames, ignore_index=True) if frames else _empty_points(protocol.methods)
+
+
+def production_refit(model_as_of: date | None, origin: date, day_one: pd.DataFrame) -> str | None:
+    """Production's weekly retraining rule (validation/rules.py) at ``origin``.
+
+    ``day_one``: the model's horizon-1 points so far (columns date, actual, model, seasonal
+    naive), which is what the daily validation scores: the rule reads the same per-day volume
+    sums production stores in ``validation_runs``.
+    """
+    rules = AccuracyRules()
+    age = None if model_as_of is None else (origin - model_as_of).days
+    day = pd.Timestamp(origin)
+    window = pd.Timedelta(days=rules.retrain_window_days)
+    last = _scored_days(day_one, day - window, day)
+    previous = _scored_days(day_one, day - 2 * window, day - window)
+    return retrain_decision(last, previous, age, rules)
+
+
+def _scored_days(points: pd.DataFrame, after: pd.Timestamp, until: pd.Timestamp) -> list:
+    chosen = points[(points["date"] >= after) & (points["date"] < until)]
+    days = []
+    for _, g in chosen.groupby("date"):
+        actual = g["actual"].to_numpy(float)
+        naive = g[NAIVE].to_numpy(float) if NAIVE in g and g[NAIVE].notna().all() else None
+        days.append(
+            ScoredDay(
+                float(actual.sum()),
+                float(np.abs(actual - g[MODEL].to_numpy(float)).sum()),
+                None if naive is None else float(np.abs(actual - naive).sum()),
+            )
+        )
+    return days
 
 
 def _empty_points(methods: Sequence[str]) -> pd.DataFrame:
     columns = ["tenant", "product", "origin", "date", "horizon", "actual", *methods]
-    return pd.DataFrame(columns=[*columns, "p10", "p90"] if MODEL in methods else columns)
+    model_columns = ["p10", "p90", "model_as_of"]
+    return pd.DataFrame(columns=[*columns, *model_columns] if MODEL in methods else columns)
 
 
 def _split_tenants(sales: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -132,32 +272,38 @@ def _split_tenants(sales: pd.DataFrame) -> dict[str, pd.DataFrame]:
 class _TenantRun:
     """The holdout of one tenant: its scored products, origins and the current model."""
 
-    def __init__(
-        self,
-        tenant: str,
-        sales: pd.DataFrame,
-        holdout_days: int,
-        horizons: tuple[int, ...],
-        min_share: float,
-        products: Sequence[str] | None,
-    ) -> None:
+    def __init__(self, tenant: str, sales: pd.DataFrame, protocol: Protocol) -> None:
         self.tenant = tenant
         self.sales = sales
-        self.horizons = horizons
+        self.protocol = protocol
         matrix = ft.sales_matrix(sales, mask_before_launch=False)
-        start = len(matrix.days) - holdout_days
+        start = len(matrix.days) - protocol.holdout_days
         if start <= 0:
-            raise ValueError(f"tenant {tenant}: holdout longer than the data")
-        chosen = tuple(products) if products else select_products(matrix, start, min_share)
+            raise ValueError(
+                f"holdout of {protocol.holdout_days} days is longer than the data "
+                f"({len(matrix.days)} days from {matrix.days[0].date()})"
+            )
+        chosen = protocol.products or select_products(matrix, start, protocol.min_share)
         self.matrix = ft.sales_matrix(sales, products=chosen, mask_before_launch=False)
         self.origins = [d.date() for d in matrix.days[start:]]
         self.model: DemandModel | None = None
+        self.day_one: list[pd.DataFrame] = []
 
-    def score_origin(self, origin: date, methods: Sequence[str]) -> pd.DataFrame:
+    def needs_model(self, k: int, origin: date) -> bool:
+        """Refit now? Every ``refit_every`` origins, or production's rule at its weekly check."""
+        if self.protocol.refit_every is not None:
+            return k % self.protocol.refit_every == 0
+        if self.model is not None and k % 7 != 0:
+            return False
+        seen = pd.concat(self.day_one) if self.day_one else pd.DataFrame(columns=DAY_ONE)
+        as_of = self.model.as_of if self.model is not None else None
+        return production_refit(as_of, origin, seen) is not None
+
+    def score_origin(self, origin: date) -> pd.DataFrame:
         """Scored points of one origin: trading target days within the data."""
-        m = self.matrix
+        m, methods = self.matrix, self.protocol.methods
         o = m.index_of(origin)
-        targets = [o + h - 1 for h in self.horizons if o + h - 1 < len(m.days)]
+        targets = [o + h - 1 for h in self.protocol.horizons if o + h - 1 < len(m.days)]
         targets = [t for t in targets if m.trading[t]]
         n = len(m.products)
         points = pd.DataFrame(
@@ -172,10 +318,12 @@ class _TenantRun:
         )
         for name, baseline in BASELINES.items():
             if name in methods:
-                forecasts = [baseline(m.values, o, t) for t in targets]
-                points[name] = np.nan_to_num(np.ravel(forecasts)) if targets else []
+                forecasts = baseline(m.values, o, targets) if targets else np.zeros(0)
+                points[name] = np.nan_to_num(np.ravel(forecasts))
         if MODEL in methods and targets:
             points = self._add_model(points, origin)
+            day_one = points.loc[points["horizon"] == 1]
+            self.day_one.append(day_one.reindex(columns=DAY_ONE))
         return points
 
     def _add_model(self, points: pd.DataFrame, origin: date) -> pd.DataFrame:
@@ -184,7 +332,8 @@ class _TenantRun:
             self.sales, origin=origin, horizon=horizon, products=self.matrix.products
         )
         forecast = forecast.rename(columns={"p50": MODEL})[["product", "date", "p10", MODEL, "p90"]]
-        return points.merge(forecast, on=["product", "date"], how="left", validate="1:1")
+        points = points.merge(forecast, on=["product", "date"], how="left", validate="1:1")
+        return points.assign(model_as_of=pd.Timestamp(self.model.as_of))
 
 
 def render_backtest(result: BacktestResult) -> str:
@@ -206,6 +355,10 @@ def render_backtest(result: BacktestResult) -> str:
     for h, per_method in data["per_horizon"].items():
         cells = "".join(_fmt(per_method[m]["wape"]) for m in result.methods)
         lines.append(f"  h={h}{cells}")
+    for reason in data["skipped_tenants"].values():
+        lines.append(f"skipped: {reason}")
+    if data["model_fits"] is not None:
+        lines.append(f"model fits {data['model_fits']}")
     lines.append(f"wall time {data['wall_seconds']:.1f} s")
     return "\n".join(lines)
 

@@ -1,11 +1,14 @@
-"""Reference forecasts of the backtest protocol: seasonal naive and the 4-week weekday mean.
+"""Reference forecasts of the backtest protocol: seasonal naive, the 4-week weekday mean and
+an exponential-smoothing baseline (``ets.py``).
 
-Both look at the same weekday as the target on weeks strictly before the origin and skip days
-without a value (closed days, NaN in the sales matrix): that is the convention that reproduces
-the reference figures of the shared data README.
+Seasonal naive and the weekday mean look at the same weekday as the target on weeks strictly
+before the origin and skip days without a value (closed days, NaN in the sales matrix): that is
+the convention that reproduces the reference figures of the shared data README.
 """
 
 import numpy as np
+
+from bakery_orchestration.forecasting.ets import ets_forecast
 
 MAX_WEEKS_BACK = 12
 
@@ -42,4 +45,20 @@ def weekday_mean(values: np.ndarray, origin: int, target: int, weeks: int = 4) -
     return _first_known(same_weekday_history(values, origin, target), weeks)
 
 
-BASELINES = {"seasonal_naive": seasonal_naive, "weekday_mean_4w": weekday_mean}
+def _per_target(baseline):
+    def forecast(values: np.ndarray, origin: int, targets: list[int]) -> np.ndarray:
+        return np.array([baseline(values, origin, t) for t in targets])
+
+    return forecast
+
+
+def _ets(values: np.ndarray, origin: int, targets: list[int]) -> np.ndarray:
+    return ets_forecast(values, origin, max(targets) - origin + 1)[np.asarray(targets) - origin]
+
+
+# name -> forecasts(values, origin, target days) shaped (targets x products), NaN if unknown
+BASELINES = {
+    "seasonal_naive": _per_target(seasonal_naive),
+    "weekday_mean_4w": _per_target(weekday_mean),
+    "ets": _ets,
+}

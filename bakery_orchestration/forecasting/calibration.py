@@ -75,10 +75,13 @@ def calibrate(
     spread: np.ndarray | None = None,
     low: float = 0.1,
     high: float = 0.9,
+    forecasts_mean: bool = True,
 ) -> IntervalCalibration:
     """Fit the ratio quantiles on held-out pairs; a fixed band when there are too few.
 
     ``spread``: the coefficient of variation of each pair's product at its origin.
+    ``forecasts_mean``: the forecast is a mean, so the P50 gets the median-to-mean factors; a
+    model fitted on absolute error already forecasts the median and keeps a factor of 1.
     """
     ok = forecast > 0
     actual, forecast = actual[ok], forecast[ok]
@@ -95,7 +98,7 @@ def calibrate(
     upper = np.maximum(q[:, 1], 1.0)
     middle = np.array(
         [
-            _median_to_mean(ratio[(group == g) & (cell == s)])
+            _median_to_mean(ratio[(group == g) & (cell == s)]) if forecasts_mean else 1.0
             for g in range(n_groups)
             for s in range(n_spread)
         ]

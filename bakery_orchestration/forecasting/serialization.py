@@ -19,7 +19,7 @@ from bakery_orchestration.forecasting.calibration import IntervalCalibration
 from bakery_orchestration.forecasting.trees import LINKS, TreeEnsemble
 
 MAGIC = b"BKDM\x00\x01\x00\x00"
-FORMAT_VERSION = 2  # 2: P50 factors per forecast size and spread
+FORMAT_VERSION = 3  # 2: P50 factors per forecast size and spread; 3: ETS feature and blend
 NODE_FIELDS = ("feature", "threshold", "missing_left", "left", "right", "value", "roots")
 NODE_DTYPES = ("i4", "f8", "b1", "i4", "i4", "f8", "i4")
 CALIB_FIELDS = ("edges", "lower", "middle", "upper", "spread_edges")

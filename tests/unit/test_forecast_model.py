@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakery_orchestration.forecasting.model import DemandModel, ModelConfig, TenantCalendar
+from bakery_orchestration.forecasting.model import (
+    DemandModel,
+    ModelConfig,
+    TenantCalendar,
+    _blend_weight,
+)
 from bakery_orchestration.forecasting.serialization import ModelFormatError
 from bakery_orchestration.forecasting.synthetic import synthetic_sales
 
@@ -119,3 +124,24 @@ def test_short_horizon_and_future_origin(model, sales):
     forecast = model.predict(sales, origin=origin, horizon=3, products=["P002"])
     assert list(forecast["horizon"]) == [1, 2, 3]
     assert np.isfinite(forecast[["p10", "p50", "p90"]].to_numpy()).all()
+
+
+@pytest.mark.parametrize(("trees_error", "ets_error", "weight"), [(0, 5, 1.0), (5, 0, 0.0)])
+def test_blend_weight_follows_the_better_held_out_forecast(trees_error, ets_error, weight):
+    rng = np.random.default_rng(0)
+    actual = rng.poisson(20.0, 500).astype(float)
+    scale = np.full(500, 10.0)
+    noise = rng.standard_normal(500)
+    trees = (actual + trees_error * noise) / scale
+    ets = (actual - ets_error * noise) / scale
+    assert _blend_weight(actual, trees, ets, scale) == weight
+    # errors of opposite sign cancel in the middle when both are equally wrong
+    assert _blend_weight(actual, (actual + noise) / scale, (actual - noise) / scale, scale) == 0.5
+
+
+def test_round_trip_keeps_blend_weight_and_ets_parameters(model):
+    again = DemandModel.from_bytes(model.to_bytes())
+    assert again.blend_weight == model.blend_weight
+    np.testing.assert_array_equal(again.ets.alpha, model.ets.alpha)
+    np.testing.assert_array_equal(again.ets.gamma, model.ets.gamma)
+    assert len(model.ets.alpha) == len(model.products)
