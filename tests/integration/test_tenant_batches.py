@@ -169,7 +169,7 @@ def land_day(world, day, garbage_for: str) -> None:
     for bakery in demo_bakeries(len(world.tenants)):
         sales = demo_sales(bakery, day, day)
         if bakery.slug == garbage_for:
-            sales = sales.assign(quantity="lots", date="yesterday")
+            sales = sales.assign(quantity="lots")
         write_landing_files(world.home / "landing", bakery.slug, sales)
 
 
