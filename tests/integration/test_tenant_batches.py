@@ -165,12 +165,13 @@ def test_alerts_from_a_batch_stay_per_tenant(world, runs):
 
 
 def land_day(world, day, garbage_for: str) -> None:
-    """Land the sales dated ``day`` for every tenant; one tenant's file is all garbage."""
+    """Land the sales dated ``day`` for every tenant (none on its closed weekday); one tenant's
+    file is all garbage."""
+    landing = world.home / "landing"
     for bakery in demo_bakeries(len(world.tenants)):
-        sales = demo_sales(bakery, day, day)
-        if bakery.slug == garbage_for:
-            sales = sales.assign(quantity="lots")
-        write_landing_files(world.home / "landing", bakery.slug, sales)
+        write_landing_files(landing, bakery.slug, demo_sales(bakery, day, day))
+    garbage = landing / garbage_for / f"{day.isoformat()}.csv"
+    garbage.write_text(f"date,product,quantity\n{day},baguette,lots\n{day},croissant,many\n")
 
 
 def test_one_broken_tenant_fails_alone_and_the_split_isolates_it(world, runs):
