@@ -11,11 +11,15 @@ BIN = Path(sys.executable).parent
 
 
 @contextmanager
-def running_daemon(env: dict, log_path: Path) -> Iterator[subprocess.Popen]:
-    """Run ``dagster-daemon`` with ``env`` (its log in ``log_path``) for the block, then stop it."""
+def running_daemon(
+    env: dict, log_path: Path, target: tuple[str, ...] = ("-m", "bakery_orchestration.definitions")
+) -> Iterator[subprocess.Popen]:
+    """Run ``dagster-daemon`` with ``env`` (its log in ``log_path``) for the block, then stop it.
+    ``target`` names the code location; a webserver sharing runs with it must load the same one
+    (``("-w", "workspace.yaml")`` for the location ``bakery_orchestration``)."""
     with log_path.open("w") as log:
         daemon = subprocess.Popen(
-            [str(BIN / "dagster-daemon"), "run", "-m", "bakery_orchestration.definitions"],
+            [str(BIN / "dagster-daemon"), "run", *target],
             env=env,
             cwd=PROJECT,
             stdout=log,
