@@ -134,7 +134,7 @@ def rerun_request(key: str, changed_at: datetime, open_day: bool) -> dg.RunReque
         partition_key=key,
         asset_selection=OPEN_DAY_ASSETS if open_day else PAST_DAY_ASSETS,
         tags={
-            tags.RUN_TYPE: "late_sales",
+            tags.RUN_TYPE: "backfill",  # an audit run type of the reference schema
             "bakery/late_sales_scope": "open_day" if open_day else "past_day",
             **tags.triggered_by("sensor", LATE_SALES_SENSOR),
         },

@@ -92,7 +92,7 @@ def test_late_sales_file_is_backfilled_by_the_daemon(tmp_path):
     assert lines > 0 and after != before
 
 
-LATE = dg.RunsFilter(tags={"bakery/run_type": "late_sales"})
+LATE = dg.RunsFilter(tags={"bakery/triggered_by": "sensor:late_sales_sensor"})
 
 
 def _wait_for_late_runs(dagster_home: Path, daemon: subprocess.Popen) -> list:

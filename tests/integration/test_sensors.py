@@ -148,7 +148,7 @@ def test_sales_changed_after_their_morning_rerun_that_past_day(instance, evaluat
     assert dg.AssetKey("demand_forecast") not in request.asset_selection  # the past stays
     assert dg.AssetKey("daily_summary") not in request.asset_selection  # sent that morning
     assert request.tags == {
-        "bakery/run_type": "late_sales",
+        "bakery/run_type": "backfill",
         "bakery/late_sales_scope": "past_day",
         "bakery/triggered_by": "sensor:late_sales_sensor",
     }
