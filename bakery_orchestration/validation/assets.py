@@ -12,6 +12,7 @@ from bakery_orchestration.db.schema import demand_forecasts, sales_quarantine
 from bakery_orchestration.forecasting.assets import demand_forecast
 from bakery_orchestration.names import VALIDATION_GROUP
 from bakery_orchestration.partitions import previous_day, split_key
+from bakery_orchestration.readable import markdown_table, per_tenant, rounded
 from bakery_orchestration.sales.history import load_sales_history
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
@@ -44,7 +45,12 @@ def forecast_validation(
         naive=seasonal_naive(database, tenant_id, yesterday),
     )
     summary = pd.DataFrame([result.summary])
-    metadata = {k: float(result.summary[k]) for k in HEADLINE if result.summary.get(k) is not None}
+    metadata = {
+        k: rounded(result.summary[k], 2) for k in HEADLINE if result.summary.get(k) is not None
+    }
+    if result.summary.get("wape") is not None:
+        metadata.update(per_tenant(tenant, {"WAPE %": rounded(result.summary["wape"], 1)}))
+    metadata["products of the day"] = _best_and_worst(result.products)
     metadata.update(
         validated_date=yesterday.isoformat(),
         forecast_lines=result.summary["forecast_lines"],
@@ -53,6 +59,30 @@ def forecast_validation(
     if "note" in result.summary:
         metadata["note"] = result.summary["note"]
     return dg.Output(PartitionTables(result.products, {"summary": summary}), metadata=metadata)
+
+
+def _best_and_worst(products: pd.DataFrame) -> dg.MetadataValue:
+    """The day's three worst and three best scored products by absolute error, in units."""
+    scored = products.dropna(subset=["actual"]).sort_values("abs_error", ascending=False)
+    picked = pd.concat([scored.head(3), scored.tail(3)]).drop_duplicates("product_id")
+    rows = [
+        {
+            "product": r.product_id,
+            "sold": r.actual,
+            "forecast": r.forecast,
+            "error": r.abs_error,
+            "rank": "worst" if i < min(3, len(scored)) else "best",
+        }
+        for i, r in enumerate(picked.itertuples())
+    ]
+    columns = [
+        ("rank", "of the day"),
+        ("product", "product"),
+        ("sold", "sold"),
+        ("forecast", "P50 forecast"),
+        ("error", "error (units)"),
+    ]
+    return markdown_table(rows, columns, empty="nothing scored")
 
 
 def seasonal_naive(database: OrchestrationDatabase, tenant_id, day) -> pd.Series | None:
