@@ -198,7 +198,7 @@ def upsert_products(engine: sa.Engine, slug: str, frame: pd.DataFrame) -> int:
             f"tenant {slug}: invalid product rows {', '.join(bad['product_id'].astype(str))} "
             "(batch_size must be >= 1, prices >= 0)"
         )
-    _check_lengths(frame, slug)
+    _check_product_lengths(frame, slug)
     rows = frame[list(PRODUCT_COLUMNS) + list(PRODUCT_OPTIONAL)].to_dict("records")
     with engine.begin() as conn:
         conn.execute(sa.delete(products).where(products.c.tenant_id == tenant.id))
@@ -207,7 +207,7 @@ def upsert_products(engine: sa.Engine, slug: str, frame: pd.DataFrame) -> int:
     return len(rows)
 
 
-def _check_lengths(frame: pd.DataFrame, slug: str) -> None:
+def _check_product_lengths(frame: pd.DataFrame, slug: str) -> None:
     """Refuse ids and names longer than their columns here: PostgreSQL would fail on them
     and SQLite would keep them, so the two dialects agree only if neither sees them."""
     for column in ("product_id", "name"):
