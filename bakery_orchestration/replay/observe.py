@@ -1,0 +1,123 @@
+"""What a replay step left behind, read where an operator would read it: the audit row, the
+Dagster event log of the step's runs, the ``alerts`` table, ``validation_runs`` and the plan.
+Nothing here judges: every figure is the product's own, None where it measured nothing."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import dagster as dg
+import sqlalchemy as sa
+
+from bakery_orchestration.audit.policy import run_number
+from bakery_orchestration.db import schema
+from bakery_orchestration.partitions import partition_key
+from bakery_orchestration.replay.report import AlertEvent, CheckFailure, RunNote
+
+
+@dataclass(frozen=True)
+class Window:
+    """The wall-clock span of one replay step (alerts carry wall-clock times)."""
+
+    started: datetime
+    ended: datetime
+
+    def __contains__(self, moment: datetime | None) -> bool:
+        if moment is None:
+            return False
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return self.started <= aware <= self.ended
+
+
+def audit_row(conn: sa.Connection, tenant: str, day: date, run_id: str) -> sa.Row | None:
+    runs = schema.orchestration_runs
+    query = sa.select(runs.c.status, runs.c.run_metadata, runs.c.error_message).where(
+        runs.c.run_number == run_number(day, tenant, run_id)
+    )
+    return conn.execute(query).first()
+
+
+def degraded_reason(instance: dg.DagsterInstance, run_id: str, row: sa.Row | None) -> str | None:
+    """Why the day was planned degraded, when the audit row or a materialization of the run
+    says so (a ``degraded`` status, or a ``degraded`` entry in the run metadata or in an
+    asset's metadata, optionally with a ``degraded_reason``)."""
+    if row is not None and str(row.status) == "degraded":
+        return _reason(row.run_metadata or {}) or "degraded"
+    if row is not None and _reason(row.run_metadata or {}):
+        return _reason(row.run_metadata or {})
+    for record in instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records:
+        metadata = record.event_log_entry.asset_materialization.metadata
+        found = _reason({k: getattr(v, "value", v) for k, v in metadata.items()})
+        if found:
+            return found
+    return None
+
+
+def _reason(entries: dict) -> str | None:
+    flag = entries.get("degraded")
+    if not flag:
+        return None
+    if isinstance(flag, str):
+        return flag
+    return str(entries.get("degraded_reason") or "degraded")
+
+
+def failed_checks(instance: dg.DagsterInstance, notes: Iterable[RunNote]) -> list[CheckFailure]:
+    found = []
+    for note in notes:
+        for entry in instance.all_logs(
+            note.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ):
+            evaluation = entry.dagster_event.event_specific_data
+            if not evaluation.passed:
+                found.append(
+                    CheckFailure(
+                        name=f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}",
+                        severity=evaluation.severity.value,
+                        description=evaluation.description,
+                        run=f"{note.kind} {note.partition}",
+                    )
+                )
+    return found
+
+
+def alert_changes(conn: sa.Connection, window: Window) -> tuple[list[AlertEvent], list[AlertEvent]]:
+    """Alerts first seen, and alerts resolved, within the step."""
+    alerts = schema.alerts
+    rows = conn.execute(sa.select(alerts).order_by(alerts.c.first_seen)).all()
+    opened = [_event(r) for r in rows if r.first_seen in window]
+    resolved = [_event(r) for r in rows if r.resolved_at in window]
+    return opened, resolved
+
+
+def _event(row: sa.Row) -> AlertEvent:
+    return AlertEvent(row.alert_type, row.dedup_key, row.severity, row.message)
+
+
+def day_wape(conn: sa.Connection, tenant_id, day: date) -> float | None:
+    validation = schema.validation_runs
+    query = sa.select(validation.c.wape).where(
+        validation.c.tenant_id == tenant_id, validation.c.partition_date == day
+    )
+    value = conn.execute(query).scalar()
+    return round(float(value), 2) if value is not None else None
+
+
+def units_baked(
+    conn: sa.Connection, instance: dg.DagsterInstance, tenant, day: date
+) -> float | None:
+    """The day's planned bake; None when ``production_plan`` never ran for the day."""
+    key = str(partition_key(tenant.slug, day))
+    planned = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("production_plan"), asset_partitions=[key]),
+        limit=1,
+    ).records
+    if not planned:
+        return None
+    plans = schema.production_plans
+    query = sa.select(sa.func.coalesce(sa.func.sum(plans.c.quantity), 0)).where(
+        plans.c.tenant_id == tenant.id, plans.c.partition_date == day
+    )
+    return float(conn.execute(query).scalar())
