@@ -14,6 +14,7 @@ from bakery_orchestration.cli.db import db
 from bakery_orchestration.cli.deliveries import deliveries
 from bakery_orchestration.cli.demo import demo
 from bakery_orchestration.cli.planning import planning
+from bakery_orchestration.cli.replay import replay
 from bakery_orchestration.cli.runs import runs
 from bakery_orchestration.cli.sales import import_sales_command
 from bakery_orchestration.cli.tenants import tenants
@@ -58,6 +59,7 @@ cli.add_command(deliveries)
 cli.add_command(backtest)
 cli.add_command(demo)
 cli.add_command(planning)
+cli.add_command(replay)
 cli.add_command(runs)
 cli.add_command(import_sales_command)
 cli.add_command(tenants)
