@@ -65,7 +65,11 @@ def replay_resources(home: Path, database_url: str) -> dict:
     return {
         "database": database,
         IO_MANAGER_KEY: OrchestrationIOManager(database=database),
-        "sales_source": LocalFilesSalesSource(landing_dir=str(home / "landing")),
+        # Files land whole and once here, so the guard against rewrites within one timestamp
+        # tick (1 s by default) can be short: it costs its length on every landing.
+        "sales_source": LocalFilesSalesSource(
+            landing_dir=str(home / "landing"), settle_seconds=0.1
+        ),
         "notifier": WebhookNotifier(),
     }
 

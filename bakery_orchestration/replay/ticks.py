@@ -27,6 +27,7 @@ class Machinery:
         self, defs: dg.Definitions, instance: dg.DagsterInstance, database: OrchestrationDatabase
     ) -> None:
         self.defs = defs
+        self.repository = defs.get_repository_def()
         self.instance = instance
         self.database = database
         self.cursors: dict[str, str | None] = {}
@@ -57,7 +58,7 @@ class Machinery:
 
     def tick_sensor(self, name: str) -> list[RunNote]:
         """One evaluation of the sensor ``name``; its run requests executed in process."""
-        sensor = self.defs.get_sensor_def(name)
+        sensor = self.repository.get_sensor_def(name)
         with dg.build_sensor_context(
             instance=self.instance,
             instance_ref=self.instance.get_ref(),
@@ -76,11 +77,11 @@ class Machinery:
         """The schedule ``name`` evaluated for the tick at ``at``; ``config`` adds run config the
         replay needs (e.g. the day a model is trained as of, which production reads from the
         clock)."""
-        schedule = self.defs.get_schedule_def(name)
+        schedule = self.repository.get_schedule_def(name)
         with dg.build_schedule_context(
             instance=self.instance,
             scheduled_execution_time=at,
-            repository_def=self.defs.get_repository_def(),
+            repository_def=self.repository,
             instance_ref=self.instance.get_ref(),
             resources=self.defs.resources,
         ) as context:
