@@ -38,13 +38,15 @@ def audit_row(conn: sa.Connection, tenant: str, day: date, run_id: str) -> sa.Ro
 
 
 def degraded_reason(instance: dg.DagsterInstance, run_id: str, row: sa.Row | None) -> str | None:
-    """Why the day was planned degraded, when the audit row or a materialization of the run
-    says so (a ``degraded`` status, or a ``degraded`` entry in the run metadata or in an
-    asset's metadata, optionally with a ``degraded_reason``)."""
-    if row is not None and str(row.status) == "degraded":
-        return _reason(row.run_metadata or {}) or "degraded"
-    if row is not None and _reason(row.run_metadata or {}):
-        return _reason(row.run_metadata or {})
+    """Why the day was planned degraded, when the product says so: a ``degraded`` audit status,
+    an audit error message starting with ``degraded``, or a ``degraded`` entry (optionally with a
+    ``degraded_reason``) in the audit's run metadata or in a materialization of the run."""
+    if row is not None:
+        message = row.error_message or ""
+        if str(row.status) == "degraded" or message.startswith("degraded"):
+            return message or _reason(row.run_metadata or {}) or "degraded"
+        if _reason(row.run_metadata or {}):
+            return _reason(row.run_metadata or {})
     for record in instance.get_records_for_run(
         run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
     ).records:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import pandas as pd
@@ -19,6 +20,7 @@ from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.schema import alerts, daily_sales, sales_quarantine
 from bakery_orchestration.demo.generator import demo_bakeries, demo_sales
 from bakery_orchestration.partitions import partition_key
+from bakery_orchestration.replay import observe
 from bakery_orchestration.replay.inject import Injections, parse_injection
 from bakery_orchestration.replay.inputs import read_replay_sales
 from bakery_orchestration.replay.runner import ReplayPlan, run_replay
@@ -152,3 +154,30 @@ def test_replay_command_on_the_french_bakery(shared_data, tmp_path):
     assert result["alerts_opened_total"] == sum(len(d["alerts_opened"]) for d in result["days"])
     assert "STEP_SUCCESS" in (tmp_path / "replay.log").read_text()
     assert "STEP_SUCCESS" not in done.stdout + done.stderr
+
+
+@dg.asset
+def flagged() -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={"degraded": True, "degraded_reason": "sales of 2025-03-02 missing"}
+    )
+
+
+@dg.asset
+def plain() -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"degraded": False})
+
+
+def test_a_day_is_degraded_when_the_product_says_so():
+    audit = SimpleNamespace(status="completed", error_message=None, run_metadata={})
+    with dg.instance_for_test() as instance:
+        marked = dg.materialize([flagged], instance=instance).run_id
+        unmarked = dg.materialize([plain], instance=instance).run_id
+        assert observe.degraded_reason(instance, marked, audit) == "sales of 2025-03-02 missing"
+        assert observe.degraded_reason(instance, unmarked, audit) is None
+        said = SimpleNamespace(
+            status="completed", error_message="degraded: sales of D-1 missing", run_metadata={}
+        )
+        assert observe.degraded_reason(instance, unmarked, said) == "degraded: sales of D-1 missing"
+        listed = SimpleNamespace(status="degraded", error_message=None, run_metadata={})
+        assert observe.degraded_reason(instance, unmarked, listed) == "degraded"
