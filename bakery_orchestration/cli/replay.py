@@ -37,9 +37,11 @@ from bakery_orchestration.errors import BakeryError
 def replay(file, start, days, tenant, country, injections, as_json, log_file, home):
     """Replay FILE (date,product,quantity[,tenant]) as one bakery from START for DAYS mornings."""
     from bakery_orchestration.replay.inject import parse_injection
+    from bakery_orchestration.replay.inputs import check_window, read_replay_sales
     from bakery_orchestration.replay.process import spawn
 
     first = start.date()
+    check_window(read_replay_sales(file, tenant), first, days)  # fail before the child starts
     for text in injections:
         item = parse_injection(text)
         if not 0 <= (item.day - first).days < days:

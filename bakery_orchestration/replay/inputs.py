@@ -54,7 +54,7 @@ def _one_tenant(frame: pd.DataFrame, path: Path, tenant: str | None) -> pd.DataF
     known = sorted(frame["tenant"].str.strip().unique())
     if tenant is None:
         raise BakeryError(
-            f"{path}: the file holds {len(known)} tenants; pick one with --tenant "
+            f"{path}: the file holds {len(known)} tenant(s); pick one with --tenant "
             f"(e.g. {', '.join(known[:3])})"
         )
     if tenant not in known:
