@@ -46,7 +46,6 @@ from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import OrchestrationIOManager
 from bakery_orchestration.tenants.registry import Tenant
 
-CYCLE_HOUR = 8
 RUN_TAGS = {"bakery/run_type": "manual", "bakery/triggered_by": "user:replay"}
 
 
@@ -117,8 +116,8 @@ class _World:
             self.sales,
             plan.start,
         )
+        self.schedules = ScheduleSettings.from_environment()
         self.last_morning: datetime | None = None
-        self.landed_at = 0.0
 
     def replay_morning(self, morning: date, on_day: Callable[[DayReport], None]) -> DayReport:
         started = datetime.now(UTC)
@@ -146,7 +145,7 @@ class _World:
         """The model as production keeps it: trained once before the first morning, then
         whatever the weekly retraining schedule decides at its ticks since the last morning."""
         at = datetime.combine(morning, datetime.min.time()).replace(
-            hour=CYCLE_HOUR, tzinfo=ZoneInfo(self.tenant.timezone)
+            hour=self.schedules.cycle_hour, tzinfo=ZoneInfo(self.tenant.timezone)
         )
         last, self.last_morning = self.last_morning, at
         if last is None:
@@ -157,13 +156,11 @@ class _World:
                     RETRAIN_JOB, "first model", self.tenant.slug, run_config=run_config
                 )
             ]
-        settings = ScheduleSettings.from_environment()
+        cron, zone = self.schedules.retraining_cron, self.schedules.retraining_timezone
         notes = []
-        for tick in ticks_between(settings.retraining_cron, settings.retraining_timezone, last, at):
+        for tick in ticks_between(cron, zone, last, at):
             as_of = {"ops": {"forecast_model": {"config": {"as_of": tick.date().isoformat()}}}}
-            notes += self.machinery.tick_schedule(
-                WEEKLY_RETRAINING_SCHEDULE, tick, config=lambda _request, c=as_of: c
-            )
+            notes += self.machinery.tick_schedule(WEEKLY_RETRAINING_SCHEDULE, tick, as_of)
         return notes
 
     def _land(self, morning: date) -> list[RunNote]:

@@ -73,10 +73,10 @@ class Machinery:
             notes += self._execute(request, name, self._sensor_assets(sensor))
         return notes
 
-    def tick_schedule(self, name: str, at: datetime, config=lambda request: {}) -> list[RunNote]:
-        """The schedule ``name`` evaluated for the tick at ``at``; ``config`` adds run config the
-        replay needs (e.g. the day a model is trained as of, which production reads from the
-        clock)."""
+    def tick_schedule(self, name: str, at: datetime, config: Mapping) -> list[RunNote]:
+        """The schedule ``name`` evaluated for the tick at ``at``; ``config`` is run config the
+        replay adds to each request (the day a model is trained as of, which production reads
+        from the clock)."""
         schedule = self.repository.get_schedule_def(name)
         with dg.build_schedule_context(
             instance=self.instance,
@@ -91,7 +91,7 @@ class Machinery:
                 request.job_name or schedule.job_name,
                 name,
                 request.partition_key,
-                run_config=_merged(request.run_config, config(request)),
+                run_config=_merged(request.run_config, config),
                 tags=request.tags,
             )
             for request in data.run_requests or []

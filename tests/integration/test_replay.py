@@ -25,7 +25,8 @@ from bakery_orchestration.replay.inject import Injections, parse_injection
 from bakery_orchestration.replay.inputs import read_replay_sales
 from bakery_orchestration.replay.runner import ReplayPlan, run_replay
 
-START = date(2025, 3, 3)  # after the default first partition, so the replay runs in process
+START = date(2025, 3, 2)  # a Sunday after the default first partition: the weekly retraining
+# schedule ticks between the first two mornings, and the replay runs in process
 # The morning of START misses the sales of START - 1; the rows landed on START + 1 (the sales of
 # START) are garbled; from START + 1 on, 70 % fewer units sell (landed on START + 2).
 MISSING, BAD, DROP = START, START + timedelta(days=1), START + timedelta(days=1)
