@@ -50,14 +50,16 @@ def audit_row(conn: sa.Connection, tenant: str, day: date, run_id: str) -> sa.Ro
 
 def degraded_reason(instance: dg.DagsterInstance, run_id: str, row: sa.Row | None) -> str | None:
     """Why the day was planned degraded, when the product says so: a ``degraded`` audit status,
-    an audit error message starting with ``degraded``, or a ``degraded`` entry (optionally with a
-    ``degraded_reason``) in the audit's run metadata or in a materialization of the run."""
+    a part of the audit's error message that starts with ``degraded``, or a ``degraded`` entry
+    (optionally with a ``degraded_reason``) in the audit's run metadata or in a materialization
+    of the run."""
     if row is not None:
-        message = row.error_message or ""
-        if str(row.status) == "degraded" or message.startswith("degraded"):
-            return message or _reason(row.run_metadata or {}) or "degraded"
-        if _reason(row.run_metadata or {}):
-            return _reason(row.run_metadata or {})
+        said = [p for p in (row.error_message or "").split("; ") if p.startswith("degraded")]
+        if said:
+            return said[0]
+        found = _reason(row.run_metadata or {})
+        if found or str(row.status) == "degraded":
+            return found or "degraded"
     for record in instance.get_records_for_run(
         run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
     ).records:

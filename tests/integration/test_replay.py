@@ -177,8 +177,11 @@ def test_a_day_is_degraded_when_the_product_says_so():
         assert observe.degraded_reason(instance, marked, audit) == "sales of 2025-03-02 missing"
         assert observe.degraded_reason(instance, unmarked, audit) is None
         said = SimpleNamespace(
-            status="completed", error_message="degraded: sales of D-1 missing", run_metadata={}
+            status="partial_success",
+            error_message="step insights failed; degraded: sales of 2025-03-02 missing",
+            run_metadata={},
         )
-        assert observe.degraded_reason(instance, unmarked, said) == "degraded: sales of D-1 missing"
+        reason = observe.degraded_reason(instance, unmarked, said)
+        assert reason == "degraded: sales of 2025-03-02 missing"
         listed = SimpleNamespace(status="degraded", error_message=None, run_metadata={})
         assert observe.degraded_reason(instance, unmarked, listed) == "degraded"
