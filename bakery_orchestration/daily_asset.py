@@ -10,8 +10,13 @@ tenant-day with a context whose ``partition_key`` is that tenant-day, then hands
 
 - the step's metadata holds the number of tenant-days, the sum of each integer figure, and every
   tenant-day's own figures under ``per_tenant_day`` (the audit table keeps them per tenant too);
-- each asset check gets one result over the batch: passed only if every tenant-day passed, its
-  description listing the tenant-days that did not;
+- each asset check is judged per tenant-day: every tenant-day's verdict is recorded on its own
+  partition (a partitioned ``AssetCheckEvaluation`` reported to the instance, which the UI
+  shows per partition), so a healthy tenant never shows a failed check because another tenant
+  of its batch failed; the step also yields one result over the batch (Dagster allows one per
+  check per step; it has no partition, so the UI does not put it on any tenant-day), failed if
+  any tenant-day failed, with every tenant-day's verdict as structured metadata
+  (``tenant_day_verdicts``) that ``alert_sensor`` reads;
 - the first tenant-day that raises fails the step with a :class:`TenantDayFailure` naming it
   (the batch is then re-run one tenant per run by ``batch_split_sensor``).
 """
@@ -122,8 +127,10 @@ def _run_batch(fn, context: dg.AssetExecutionContext, kwargs: dict, frames: set[
             else:
                 values[key] = event
     yield dg.Output(values, metadata=batch_metadata(metadata))
+    specs = {spec.name: spec for spec in context.assets_def.check_specs}
     for name, results in checks.items():
-        yield batch_check_result(name, results)
+        spec = specs[name]
+        yield batch_check_result(context.instance, spec.key, spec.blocking, results)
 
 
 def _plain(value):
@@ -149,20 +156,51 @@ def batch_metadata(per_key: dict[str, dict]) -> dict:
 
 
 def batch_check_result(
-    name: str | None, results: list[tuple[str, dg.AssetCheckResult]]
+    instance: dg.DagsterInstance,
+    check: dg.AssetCheckKey,
+    blocking: bool,
+    results: list[tuple[str, dg.AssetCheckResult]],
 ) -> dg.AssetCheckResult:
-    """One result for a check over a batch: failed if any tenant-day failed."""
+    """Record each tenant-day's verdict on its partition; return the one result over the batch
+    (failed if any tenant-day failed, every verdict in ``tenant_day_verdicts``)."""
+    for key, result in results:
+        instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(
+                asset_key=check.asset_key,
+                check_name=check.name,
+                passed=result.passed,
+                metadata=result.metadata,
+                severity=result.severity,
+                description=result.description,
+                blocking=blocking,
+                partition=key,
+            )
+        )
     failed = [(key, r) for key, r in results if not r.passed]
     error = any(r.severity == dg.AssetCheckSeverity.ERROR for _, r in failed)
+    verdicts = [
+        {
+            "partition": key,
+            "passed": r.passed,
+            "severity": r.severity.value,
+            "description": r.description,
+        }
+        for key, r in results
+    ]
     description = "; ".join(f"{key}: {r.description or 'failed'}" for key, r in failed)
     return dg.AssetCheckResult(
-        check_name=name,
+        check_name=check.name,
         passed=not failed,
         severity=dg.AssetCheckSeverity.ERROR if error else dg.AssetCheckSeverity.WARN,
         metadata={
             "tenant_days_checked": len(results),
             "tenant_days_failed": len(failed),
-            "failed_tenant_days": ", ".join(key for key, _ in failed) or "none",
+            "tenant_day_verdicts": dg.MetadataValue.json(verdicts),
         },
-        description=description[:2000] or None,
+        description=(
+            f"{len(failed)} of {len(results)} tenant-days failed (each tenant-day's verdict is "
+            f"on its partition): {description}"[:2000]
+            if failed
+            else None
+        ),
     )

@@ -25,6 +25,13 @@ STEP_COLUMNS = {
     "daily_summary": "notification",
     "insights": "ai_insights",
 }
+STEP_COUNTERS = {
+    "demand_forecast": ("forecasts_generated",),
+    "production_plan": ("production_batches_created",),
+    "procurement_needs": ("procurement_plans_created", "purchase_orders_created"),
+    "daily_summary": ("notifications_sent", "ai_insights_posted"),
+    "insights": ("ai_insights_generated",),
+}
 TIER_PRIORITY = {"starter": "normal", "professional": "high", "enterprise": "critical"}
 RUN_TYPES = ("scheduled", "manual", "backfill", "test")
 MAX_RUN_NUMBER = 50

@@ -23,6 +23,7 @@ from bakery_orchestration.audit import policy, writer
 from bakery_orchestration.audit.performance import performance_metrics
 from bakery_orchestration.batches import BATCH_TAG, run_partition_keys
 from bakery_orchestration.partitions import split_key
+from bakery_orchestration.sales import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.tables import ASSET_STORAGE
 from bakery_orchestration.tenants.registry import get_tenant
@@ -247,6 +248,10 @@ def _finalize_key(
     outcome = {step: logged.get(step) for step in steps}
     status = policy.final_status(run.status.value, outcome)
     first_failure = next((f for f in failures if f["step"] in steps), None)
+    degraded = receipts.degraded_note(receipts.read_state(conn, key.tenant_id, key.day), key.day)
+    if degraded and status == "completed":
+        status = "partial_success"  # planned, but without the day's sales
+    problems = [_error_message(run, first_failure, status), degraded]
     writer.finish_run(
         conn,
         key,
@@ -254,7 +259,7 @@ def _finalize_key(
         completed_at=_utc(record.end_time) or datetime.now(UTC),
         steps_total=len(steps),
         steps_completed=sum(1 for s in steps if logged.get(s) in ("success", "skipped")),
-        error_message=_error_message(run, first_failure, status),
+        error_message="; ".join(p for p in problems if p) or None,
         error_details=first_failure,
         retry_count=sum(retries.values()),
         max_retries_reached=any(
@@ -264,6 +269,7 @@ def _finalize_key(
             "dagster_run_id": run.run_id,
             "dagster_status": run.status.value,
             "planned_steps": steps,
+            "steps_run": sorted(logged),
             **_process_figures(conn, key),
             "tenant_days_in_run": tenant_days,
             "host": socket.gethostname(),
@@ -278,20 +284,66 @@ def _failed_steps(instance: dg.DagsterInstance, run_id: str) -> list[dict]:
     for r in _step_events(instance, run_id, DagsterEventType.STEP_FAILURE):
         entry = r.event_log_entry
         data = entry.dagster_event.step_failure_data if entry.dagster_event else None
-        error = data.error if data else None
-        while (
-            error is not None and error.cause is not None and error.cls_name.startswith("Dagster")
-        ):
-            error = error.cause  # the user's exception, not Dagster's wrapper around it
+        error = _user_error(data.error) if data else None
         failures.append(
             {
                 "step": entry.step_key,
                 "exception_type": error.cls_name if error else None,
-                "message": (error.message.strip() if error else entry.user_message)[:2000],
+                "message": _cause_text(instance, run_id, entry.step_key, error)
+                if error
+                else entry.user_message[:MAX_ERROR_CHARS],
                 "attempt": _retries_of(instance, run_id, entry.step_key) + 1,
             }
         )
     return failures
+
+
+MAX_ERROR_CHARS = 400
+CHECK_FAILED = "DagsterAssetCheckFailedError"
+
+
+def _user_error(error):
+    """The user's exception, not Dagster's wrappers around it nor the retry bookkeeping
+    (``Exceeded max_retries of 3`` wraps the last attempt's exception as its cause)."""
+    while error.cause is not None and (
+        error.cls_name.startswith("Dagster")
+        or error.cls_name == "RetryRequested"
+        or error.message.startswith("Exceeded max_retries")
+    ):
+        error = error.cause
+    return error
+
+
+def _cause_text(instance, run_id: str, step_key: str, error) -> str:
+    """``Class: message`` of the failure, its root cause when it has one (connection refused,
+    read timeout), or the failed blocking check and why; one line, cut to a readable length."""
+    if error.cls_name == CHECK_FAILED:
+        checks = _failed_blocking_checks(instance, run_id, step_key)
+        if checks:
+            return "; ".join(checks)[:MAX_ERROR_CHARS]
+    text = f"{error.cls_name}: {_one_line(error.message)}"
+    root = error
+    while root.cause is not None:
+        root = root.cause
+    if root is not error:
+        text += f" (caused by {root.cls_name}: {_one_line(root.message)})"
+    return text[:MAX_ERROR_CHARS]
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _failed_blocking_checks(instance, run_id: str, step_key: str) -> list[str]:
+    found = []
+    for r in _step_events(instance, run_id, DagsterEventType.ASSET_CHECK_EVALUATION):
+        entry = r.event_log_entry
+        evaluation = entry.dagster_event.event_specific_data
+        if entry.step_key == step_key and evaluation.blocking and not evaluation.passed:
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            why = _one_line(evaluation.description or "failed")
+            found.append(f"check {name} failed: {why}")
+    return found
 
 
 def _record_unlogged_failures(conn, instance, key, run, failures: list[dict]) -> None:

@@ -181,8 +181,9 @@ def finish_run(
         "run_metadata": {**(row["run_metadata"] or {}), **run_metadata},
         **(performance or {}),
     }
-    planned = set(run_metadata.get("planned_steps", []))
+    executed = set(run_metadata.get("steps_run", []))
     for step, prefix in policy.STEP_COLUMNS.items():
-        if row[f"{prefix}_status"] is None and step in planned:
+        if step not in executed:  # not run by this run: skipped, and nothing was counted
             values[f"{prefix}_status"] = "skipped"
+            values.update(dict.fromkeys(policy.STEP_COUNTERS[step]))
     conn.execute(sa.update(runs).where(runs.c.run_number == key.run_number).values(**values))

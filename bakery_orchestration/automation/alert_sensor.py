@@ -60,9 +60,12 @@ def check_alert(
     tenants: _Tenants,
     evaluation: dg.AssetCheckEvaluation,
     run_tenant: str | None,
-    partition: str | None = None,
+    verdict: dict | None = None,
 ) -> Alert:
-    partition = partition or evaluation.partition
+    """The alert for one check evaluation, or for one tenant-day ``verdict`` of a batch's."""
+    partition = verdict["partition"] if verdict else evaluation.partition
+    severity = verdict["severity"] if verdict else evaluation.severity.value
+    description = verdict["description"] if verdict else evaluation.description
     slug = _tenant_of_partition(partition) or run_tenant
     check = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
     where = f" for {partition}" if partition else ""
@@ -70,8 +73,8 @@ def check_alert(
         slug,
         alert_type="asset_check",
         dedup_key=check,
-        severity=evaluation.severity.value,
-        message=evaluation.description or f"check {check} failed{where}",
+        severity=severity,
+        message=description or f"check {check} failed{where}",
     )
 
 
@@ -116,33 +119,27 @@ def _apply(database: OrchestrationDatabase, alert: Alert, failed: bool, log) -> 
 
 
 def _process_run(instance, database, tenants, record, failed: bool, log) -> None:
+    """Check alerts per tenant-day (a range run's results carry each tenant-day's verdict in
+    ``tenant_day_verdicts``), then the run alert. A failed tenant batch raises no run alert:
+    ``batch_split_sensor`` re-runs each tenant alone and those runs alert for themselves."""
     run = instance.get_run_by_id(record.run_id)
     if run is None:
-        return
-    if BATCH_TAG in run.tags:
-        _process_batch_run(instance, database, tenants, run, failed, log)
         return
     run_tenant = run.tags.get(TENANT_PARTITION)
     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
-        _apply(database, check_alert(tenants, evaluation, run_tenant), not evaluation.passed, log)
-    _apply(database, run_alert(tenants, run, record.event_log_entry.message or ""), failed, log)
-
-
-def _process_batch_run(instance, database, tenants, run, failed: bool, log) -> None:
-    """A tenant batch: each check result covers the batch and lists its failed tenant-days;
-    alerts stay per tenant. A failed batch raises no run alert: ``batch_split_sensor`` re-runs
-    each tenant alone and those runs alert for themselves."""
-    keys = run_partition_keys(run, instance)
-    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = entry.dagster_event.event_specific_data
-        listed = evaluation.metadata.get("failed_tenant_days")
-        bad = set(str(listed.value).split(", ")) if listed is not None else set()
-        for key in keys:
-            alert = check_alert(tenants, evaluation, None, partition=key)
-            _apply(database, alert, not evaluation.passed and key in bad, log)
-    if not failed:
-        for key in keys:
+        verdicts = evaluation.metadata.get("tenant_day_verdicts")
+        if verdicts is None:
+            alert = check_alert(tenants, evaluation, run_tenant)
+            _apply(database, alert, not evaluation.passed, log)
+            continue
+        for verdict in verdicts.value:
+            alert = check_alert(tenants, evaluation, None, verdict)
+            _apply(database, alert, not verdict["passed"], log)
+    if BATCH_TAG not in run.tags:
+        _apply(database, run_alert(tenants, run, record.event_log_entry.message or ""), failed, log)
+    elif not failed:
+        for key in run_partition_keys(run, instance):
             single = dg.DagsterRun(
                 job_name=run.job_name, run_id=run.run_id, tags={"dagster/partition": key}
             )

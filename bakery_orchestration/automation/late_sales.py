@@ -1,16 +1,24 @@
-"""``late_sales_sensor``: sales that arrive or change after their morning re-run the past.
+"""``late_sales_sensor``: sales that arrive or change after their morning re-run that morning.
 
-Sales dated X are loaded by partition X + 1 (the morning after). When the sales source reports a
-change for a tenant and sales date X with X + 1 before the tenant's local today, partition X + 1
-is re-run. Today's partition is re-run only once its ``daily_sales`` has been materialized;
-before that the daily schedule loads the changed sales itself. Future partitions are skipped, and
-so are changes for tenants that are unknown or cancelled (logged).
+Sales dated X are loaded by partition X + 1 (the morning after). A change reported by the sales
+source for (tenant, X) is **late** only when partition X + 1 has already loaded its sales
+(``daily_sales`` materialized) and the change came after that load. Anything else is not late:
+a partition that has not run yet belongs to the daily schedule, and a file that was already
+there when the partition loaded was loaded with it. So the first tick after ``bakery-orch demo``
+(every file already loaded) requests nothing, whatever the cursor.
 
-All changes of one tick become ONE asset backfill of ``daily_sales``, ``forecast_validation`` and
-what depends on ``forecast_validation`` in the daily graph, for exactly those partitions. The past
-forecasts and plans (``demand_forecast``, planning) are not recomputed: they record what was
-decided that morning, and the validation scores them against the corrected sales. The sensor
-cursor is the sales source's cursor, so a change never triggers twice.
+A late change re-runs, for that tenant-day only:
+- a past day: ``daily_sales``, ``forecast_validation`` and what depends on the validation
+  (insights). The forecasts and plans of a past morning record what was decided then; the
+  validation scores them against the corrected sales.
+- the tenant's current day (still open): the whole daily cycle but the owner's summary, so a
+  day planned degraded (its sales missing at cycle time) is re-forecast and re-planned with the
+  sales, its ``sales_received`` check passes and the alert resolves. The summary already sent is
+  not posted again.
+
+Each re-run is a plain ``RunRequest`` for one tenant-day (public API), keyed by the partition and
+the newest change, so the same change never runs twice and a newer one runs again. Unknown or
+cancelled tenants are logged and skipped. The sensor cursor is the sales source's cursor.
 """
 
 from collections.abc import Iterable
@@ -21,8 +29,6 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from bakery_orchestration.automation import tags
-from bakery_orchestration.automation.backfills import asset_backfill_request
-from bakery_orchestration.jobs import DAILY_GROUPS
 from bakery_orchestration.partitions import date_partitions, partition_key
 from bakery_orchestration.sales.resources import SalesChange, SalesSource
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -31,22 +37,31 @@ from bakery_orchestration.tenants.registry import Tenant, list_tenants
 LATE_SALES_SENSOR = "late_sales_sensor"
 MAX_PAGES_PER_TICK = 20
 RERUN_STATUSES = ("active", "suspended")
+DAILY_SALES = dg.AssetKey("daily_sales")
 
-# Late sales repair the day's sales, its validation and what is derived from them (insights);
-# the owner's summary for that morning was delivered then and is not posted again.
-LATE_SALES_SELECTION = (
-    (
-        dg.AssetSelection.assets("daily_sales", "forecast_validation")
-        | dg.AssetSelection.assets("forecast_validation").downstream()
+# A past day: its sales, their validation and what is derived from the validation.
+PAST_DAY_ASSETS = [dg.AssetKey(k) for k in ("daily_sales", "forecast_validation", "insights")]
+# The tenant's current day: the whole daily cycle but the summary already sent.
+OPEN_DAY_ASSETS = [
+    dg.AssetKey(k)
+    for k in (
+        "daily_sales",
+        "demand_forecast",
+        "forecast_validation",
+        "production_plan",
+        "inventory_projection",
+        "procurement_needs",
+        "insights",
     )
-    & dg.AssetSelection.groups(*DAILY_GROUPS)
-) - dg.AssetSelection.assets("daily_summary")
+]
 
 
 @dataclass
 class LatePlan:
-    partitions: set[str] = field(default_factory=set)
-    today: set[str] = field(default_factory=set)
+    """Candidate tenant-days (``date|tenant`` key -> newest change) and skipped changes."""
+
+    changed: dict[str, datetime] = field(default_factory=dict)
+    open_days: set[str] = field(default_factory=set)
     future: list[SalesChange] = field(default_factory=list)
     unknown: list[SalesChange] = field(default_factory=list)
     before_start: list[SalesChange] = field(default_factory=list)
@@ -55,7 +70,7 @@ class LatePlan:
 def plan_late_partitions(
     changes: Iterable[SalesChange], tenants: Iterable[Tenant], now: datetime
 ) -> LatePlan:
-    """Sort changes into past partitions to re-run (``date|tenant`` keys) and skipped ones."""
+    """Sort changes into tenant-days that may need a re-run and skipped ones."""
     by_slug = {t.slug: t for t in tenants if t.status in RERUN_STATUSES}
     first_day = date_partitions.start.date()
     plan = LatePlan()
@@ -68,13 +83,20 @@ def plan_late_partitions(
         today = now.astimezone(ZoneInfo(tenant.timezone)).date()
         if day > today:
             plan.future.append(change)
-        elif day < first_day:
+            continue
+        if day < first_day:
             plan.before_start.append(change)
-        elif day == today:
-            plan.today.add(str(partition_key(tenant.slug, day)))
-        else:
-            plan.partitions.add(str(partition_key(tenant.slug, day)))
+            continue
+        key = str(partition_key(tenant.slug, day))
+        plan.changed[key] = max(change.changed_at, plan.changed.get(key, change.changed_at))
+        if day == today:
+            plan.open_days.add(key)
     return plan
+
+
+def late_partitions(changed: dict[str, datetime], loaded: dict[str, datetime]) -> list[str]:
+    """Tenant-days whose sales changed after the partition last loaded them."""
+    return sorted(key for key, at in changed.items() if key in loaded and at > loaded[key])
 
 
 def _read_changes(source: SalesSource, cursor: str | None) -> tuple[list[SalesChange], str | None]:
@@ -88,25 +110,44 @@ def _read_changes(source: SalesSource, cursor: str | None) -> tuple[list[SalesCh
     return changes, cursor
 
 
-def _already_loaded(instance: dg.DagsterInstance, partitions: set[str]) -> set[str]:
-    if not partitions:
-        return set()
+def last_loaded(instance: dg.DagsterInstance, partitions: Iterable[str]) -> dict[str, datetime]:
+    """When ``daily_sales`` last materialized each partition (absent: never)."""
+    wanted = sorted(set(partitions))
+    if not wanted:
+        return {}
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(
-            asset_key=dg.AssetKey("daily_sales"), asset_partitions=sorted(partitions)
-        ),
-        limit=len(partitions) * 10,
+        dg.AssetRecordsFilter(asset_key=DAILY_SALES, asset_partitions=wanted),
+        limit=len(wanted) * 20,
     ).records
-    return {r.partition_key for r in records if r.partition_key in partitions}
+    loaded: dict[str, datetime] = {}
+    for record in records:
+        at = datetime.fromtimestamp(record.timestamp, UTC)
+        key = record.partition_key
+        if key is not None and at > loaded.get(key, at - timedelta(seconds=1)):
+            loaded[key] = at
+    return loaded
+
+
+def rerun_request(key: str, changed_at: datetime, open_day: bool) -> dg.RunRequest:
+    return dg.RunRequest(
+        run_key=f"late_sales:{key}:{changed_at.isoformat()}",
+        partition_key=key,
+        asset_selection=OPEN_DAY_ASSETS if open_day else PAST_DAY_ASSETS,
+        tags={
+            tags.RUN_TYPE: "late_sales",
+            "bakery/late_sales_scope": "open_day" if open_day else "past_day",
+            **tags.triggered_by("sensor", LATE_SALES_SENSOR),
+        },
+    )
 
 
 @dg.sensor(
     name=LATE_SALES_SENSOR,
-    asset_selection=LATE_SALES_SELECTION,
+    asset_selection=OPEN_DAY_ASSETS,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="One asset backfill per tick re-validating the past days whose sales arrived or "
-    "changed late.",
+    description="Re-runs a tenant-day whose sales arrived or changed after its morning loaded "
+    "them: validation for a past day, forecast and plans too for the day still open.",
 )
 def late_sales_sensor(
     context: dg.SensorEvaluationContext,
@@ -121,18 +162,14 @@ def late_sales_sensor(
         context.log.warning(f"sales change for unknown or cancelled tenant {change.tenant!r}")
     if plan.future or plan.before_start:
         context.log.info(
-            f"skipped {len(plan.future)} changes for today's or future mornings and "
+            f"skipped {len(plan.future)} changes for future mornings and "
             f"{len(plan.before_start)} before the first partition"
         )
-    plan.partitions |= _already_loaded(context.instance, plan.today)
-    if not plan.partitions:
-        return dg.SensorResult(skip_reason="no past partition to re-run", cursor=cursor)
-    asset_graph = context.repository_def.asset_graph
-    request = asset_backfill_request(
-        asset_graph,
-        LATE_SALES_SELECTION.resolve(asset_graph),
-        plan.partitions,
-        tags={tags.RUN_TYPE: "late_sales", **tags.triggered_by("sensor", LATE_SALES_SENSOR)},
-    )
-    context.log.info(f"backfilling {sorted(plan.partitions)}")
-    return dg.SensorResult(run_requests=[request], cursor=cursor)
+    late = late_partitions(plan.changed, last_loaded(context.instance, plan.changed))
+    if not late:
+        return dg.SensorResult(
+            skip_reason="no tenant-day loaded its sales before they changed", cursor=cursor
+        )
+    context.log.info(f"re-running {late}")
+    requests = [rerun_request(k, plan.changed[k], k in plan.open_days) for k in late]
+    return dg.SensorResult(run_requests=requests, cursor=cursor)

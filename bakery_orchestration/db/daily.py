@@ -20,6 +20,23 @@ daily_sales = sa.Table(
 )
 sa.Index("ix_daily_sales_tenant_sales_date", daily_sales.c.tenant_id, daily_sales.c.sales_date)
 
+# What the sales source answered for a tenant-day: ``received`` (a file or payload, possibly
+# empty), ``missing`` (nothing yet on a trading day: the day is planned degraded), ``closed`` (no
+# sales expected: the tenant's calendar) or ``unreadable``. Written with ``daily_sales``.
+SALES_RECEIPT_STATES = ("received", "missing", "closed", "unreadable")
+sales_receipts = sa.Table(
+    "sales_receipts",
+    metadata,
+    *partition_key_columns(),
+    sa.Column("sales_date", sa.Date, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("source", sa.Text, nullable=True),
+    sa.Column("rows_received", sa.Integer, nullable=True),
+    sa.Column("rows_quarantined", sa.Integer, nullable=True),
+    sa.Column("checked_at", Timestamp, nullable=False, server_default=utcnow()),
+    sa.CheckConstraint(f"state IN {SALES_RECEIPT_STATES}", name="ck_sales_receipts_state"),
+)
+
 sales_quarantine = sa.Table(
     "sales_quarantine",
     metadata,
@@ -78,6 +95,12 @@ validation_runs = sa.Table(
     sa.Column("interval_coverage", sa.Float, nullable=True),
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("created_at", Timestamp, nullable=False, server_default=utcnow()),
+    # Sums over the scored lines, so rolling windows pool errors by volume (WAPE), and the
+    # seasonal-naive forecast's error on the same lines (the baseline the rules compare with).
+    sa.Column("actual_units", sa.Float, nullable=True),
+    sa.Column("abs_error_units", sa.Float, nullable=True),
+    sa.Column("naive_abs_error_units", sa.Float, nullable=True),
+    sa.Column("naive_wape", sa.Float, nullable=True),
 )
 
 validation_product_metrics = sa.Table(

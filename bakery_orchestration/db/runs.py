@@ -47,6 +47,11 @@ def _counter(name: str) -> sa.Column:
     return sa.Column(name, sa.Integer, nullable=False, server_default=_zero())
 
 
+def _step_counter(name: str) -> sa.Column:
+    """What a step produced: NULL when the run did not execute the step (nothing measured)."""
+    return sa.Column(name, sa.Integer, nullable=True, server_default=_zero())
+
+
 orchestration_runs = sa.Table(
     "orchestration_runs",
     metadata,
@@ -68,14 +73,14 @@ orchestration_runs = sa.Table(
     *_step_columns("procurement"),
     *_step_columns("notification"),
     *_step_columns("ai_insights"),
-    _counter("ai_insights_generated"),
-    _counter("ai_insights_posted"),
+    _step_counter("ai_insights_generated"),
+    _step_counter("ai_insights_posted"),
     # Results summary
-    _counter("forecasts_generated"),
-    _counter("production_batches_created"),
-    _counter("procurement_plans_created"),
-    _counter("purchase_orders_created"),
-    _counter("notifications_sent"),
+    _step_counter("forecasts_generated"),
+    _step_counter("production_batches_created"),
+    _step_counter("procurement_plans_created"),
+    _step_counter("purchase_orders_created"),
+    _step_counter("notifications_sent"),
     # Data storage
     sa.Column("forecast_data", JSONDocument, nullable=True),
     sa.Column("run_metadata", JSONDocument, nullable=True),

@@ -10,6 +10,7 @@ from bakery_orchestration.db.daily import (
     demand_forecasts,
     forecast_models,
     sales_quarantine,
+    sales_receipts,
     validation_product_metrics,
     validation_runs,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "purchase_orders",
     "recipes",
     "sales_quarantine",
+    "sales_receipts",
     "suppliers",
     "tenants",
     "validation_product_metrics",

@@ -21,6 +21,8 @@ tenants = sa.Table(
     sa.Column("subdivision", sa.String(10), nullable=True),
     sa.Column("closed_weekdays", JSONDocument, nullable=False, server_default=sa.text("'[]'")),
     sa.Column("webhook_url", sa.Text, nullable=True),
+    # Per-tenant overrides of the accuracy rules (validation/rules.py), e.g. {"level_factor": 3}.
+    sa.Column("accuracy_rules", JSONDocument, nullable=True),
     sa.Column("created_at", Timestamp, nullable=False, server_default=utcnow()),
     sa.Column("updated_at", Timestamp, nullable=False, server_default=utcnow(), onupdate=utcnow()),
     sa.CheckConstraint(f"status IN {TENANT_STATUSES}", name="ck_tenants_status"),

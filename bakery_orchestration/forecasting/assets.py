@@ -11,6 +11,7 @@ from bakery_orchestration.daily_asset import daily_asset
 from bakery_orchestration.forecasting.service import forecast_for_day, forecast_summary, train_model
 from bakery_orchestration.names import FORECASTING_GROUP
 from bakery_orchestration.partitions import split_key, tenant_partitions
+from bakery_orchestration.sales import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.tenants.registry import get_tenant
@@ -40,15 +41,7 @@ def forecast_model(
         else datetime.now(ZoneInfo(tenant.timezone)).date()
     )
     trained = train_model(database.engine, tenant, as_of, reason=config.reason)
-    return dg.MaterializeResult(
-        metadata={
-            "model_id": str(trained.id),
-            "as_of": as_of.isoformat(),
-            "reason": config.reason,
-            "products": len(trained.model.products),
-            "history_rows": trained.history_rows,
-        }
-    )
+    return dg.MaterializeResult(metadata=trained.metadata())
 
 
 @daily_asset(
@@ -63,6 +56,15 @@ def demand_forecast(
     tenant_slug, day = split_key(context.partition_key)
     tenant = get_tenant(database.engine, tenant_slug)
     run = forecast_for_day(database.engine, tenant, day)
+    if run.trained is not None:
+        # A model trained here is the tenant's forecast_model as much as the weekly one is.
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=forecast_model.key, partition=tenant_slug, metadata=run.trained.metadata()
+            )
+        )
+    with database.engine.connect() as conn:
+        degraded = receipts.degraded_note(receipts.read_state(conn, tenant.id, day), day)
     rows = run.forecast.rename(columns={"product": "product_id", "date": "target_date"}).assign(
         model_id=run.model_id
     )
@@ -86,6 +88,8 @@ def demand_forecast(
             "model_id": str(run.model_id) if run.model_id else "none (cold start)",
             "model_as_of": run.model_as_of.isoformat() if run.model_as_of else "none",
             "model_trained_in_this_run": run.trained_now,
+            **({"model_trained_because": run.trained.reason} if run.trained else {}),
             "yesterday_sales_products": len(daily_sales),
+            **({"degraded": degraded} if degraded else {}),
         },
     )

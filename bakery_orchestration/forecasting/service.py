@@ -1,6 +1,7 @@
 """The forecasting use case shared by the assets and the CLI: pick the right model version for a
 day (never one that saw sales on or after it), train one when there is none, and forecast."""
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -8,8 +9,10 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
+from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.forecasting.model import DemandModel, TenantCalendar
-from bakery_orchestration.forecasting.store import latest_model, save_model
+from bakery_orchestration.forecasting.serialization import ModelFormatError
+from bakery_orchestration.forecasting.store import StoredModel, latest_model, save_model
 from bakery_orchestration.sales.history import load_sales_history
 from bakery_orchestration.tenants.registry import Tenant
 
@@ -30,19 +33,38 @@ class TrainedModel:
     id: uuid.UUID
     model: DemandModel
     history_rows: int
+    first_day: date | None
+    fit_seconds: float
+    reason: str
+
+    def metadata(self) -> dict:
+        """What a ``forecast_model`` materialization records, whichever path trained it."""
+        return {
+            "model_id": str(self.id),
+            "reason": self.reason,
+            "training_window": f"{self.first_day or 'none'} .. {self.model.as_of}",
+            "as_of": self.model.as_of.isoformat(),
+            "products": len(self.model.products),
+            "history_rows": self.history_rows,
+            "fit_seconds": round(self.fit_seconds, 2),
+        }
 
 
 def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> TrainedModel:
     """Fit on the tenant's sales before ``as_of`` and store the new version."""
     history = load_sales_history(engine, tenant.id, before=as_of, days=TRAINING_DAYS)
+    started = time.perf_counter()
     model = DemandModel.fit(history, as_of=as_of, calendar=tenant_calendar(tenant))
+    fit_seconds = time.perf_counter() - started
+    first_day = history["date"].min().date() if len(history) else None
     details = {
         "history_rows": len(history),
         "products": len(model.products),
-        "first_day": history["date"].min().date().isoformat() if len(history) else None,
+        "first_day": first_day.isoformat() if first_day else None,
+        "fit_seconds": round(fit_seconds, 3),
     }
     model_id = save_model(engine, tenant.id, model, reason=reason, details=details)
-    return TrainedModel(model_id, model, len(history))
+    return TrainedModel(model_id, model, len(history), first_day, fit_seconds, reason)
 
 
 @dataclass(frozen=True)
@@ -50,16 +72,32 @@ class ForecastRun:
     forecast: pd.DataFrame
     model_id: uuid.UUID | None
     model_as_of: date | None
-    trained_now: bool
+    trained: TrainedModel | None
+    """The model trained in this step (none stored for the date, or the stored one unreadable)."""
+
+    @property
+    def trained_now(self) -> bool:
+        return self.trained is not None
+
+
+def _usable_model(engine: sa.Engine, tenant: Tenant, day: date) -> tuple[StoredModel | None, str]:
+    """The stored model for ``day``, or None and why a new one must be trained."""
+    try:
+        stored = latest_model(engine, tenant.id, as_of=day)
+    except (BakeryError, ModelFormatError) as exc:  # format or feature change, corruption
+        return None, f"stored model unreadable ({exc})"[:100]
+    return stored, "no model for this date yet"
 
 
 def forecast_for_day(engine: sa.Engine, tenant: Tenant, day: date) -> ForecastRun:
-    """P10/P50/P90 per product for ``day`` .. ``day`` + 6 from the sales before ``day``."""
-    stored = latest_model(engine, tenant.id, as_of=day)
-    trained_now = stored is None
+    """P10/P50/P90 per product for ``day`` .. ``day`` + 6 from the sales before ``day``. A model
+    is trained in the step when none is stored for the date or the stored one cannot be read,
+    so the morning never fails for it."""
+    stored, reason = _usable_model(engine, tenant, day)
+    trained = None
     if stored is None:
         try:
-            trained = train_model(engine, tenant, day, reason="no model for this date yet")
+            trained = train_model(engine, tenant, day, reason=reason)
         except ValueError:  # too little history for any model: seasonal naive for every product
             trained = None
         model_id, model, as_of = (trained.id, trained.model, day) if trained else (None, None, None)
@@ -70,7 +108,7 @@ def forecast_for_day(engine: sa.Engine, tenant: Tenant, day: date) -> ForecastRu
         forecast = cold_start_forecast(history, day, tenant_calendar(tenant))
     else:
         forecast = model.predict(history, origin=day, horizon=FORECAST_HORIZON)
-    return ForecastRun(forecast, model_id, as_of, trained_now)
+    return ForecastRun(forecast, model_id, as_of, trained)
 
 
 def cold_start_forecast(history: pd.DataFrame, day: date, calendar: TenantCalendar) -> pd.DataFrame:

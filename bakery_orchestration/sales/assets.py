@@ -1,4 +1,11 @@
-"""The ``daily_sales`` asset: yesterday's sales per product, validated, with bad rows set aside."""
+"""The ``daily_sales`` asset: yesterday's sales per product, validated, with bad rows set aside.
+
+What the source answered is kept beside the sales (``sales_receipts``): received, closed (nothing
+came for a day the tenant's calendar closes) or missing. Missing sales are an event, not a zero:
+the ``sales_received`` check (non-blocking, WARN) fails so an alert opens, the day's forecast and
+plans are made from the data there is and flagged ``degraded``, and when the sales arrive the
+late-sales sensor re-runs the day, the check passes and the alert resolves.
+"""
 
 from datetime import timedelta
 
@@ -7,8 +14,11 @@ import pandas as pd
 
 from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
 from bakery_orchestration.daily_asset import daily_asset
+from bakery_orchestration.db.schema import daily_sales as daily_sales_table
+from bakery_orchestration.db.schema import sales_quarantine
 from bakery_orchestration.names import SALES_GROUP
 from bakery_orchestration.partitions import split_key
+from bakery_orchestration.sales import receipts
 from bakery_orchestration.sales.resources import (
     SalesSource,
     SalesSourceError,
@@ -17,9 +27,11 @@ from bakery_orchestration.sales.resources import (
 from bakery_orchestration.sales.validation import ValidatedSales, validate_sales_rows
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
-from bakery_orchestration.tenants.registry import load_products
+from bakery_orchestration.storage.rows import read_partition
+from bakery_orchestration.tenants.registry import get_tenant, load_products
 
 INPUT_CHECK = "sales_input_quality"
+RECEIVED_CHECK = "sales_received"
 
 
 class DailySalesConfig(dg.Config):
@@ -29,7 +41,16 @@ class DailySalesConfig(dg.Config):
 
 @daily_asset(
     group_name=SALES_GROUP,
-    check_specs=[dg.AssetCheckSpec(INPUT_CHECK, asset="daily_sales", blocking=True)],
+    check_specs=[
+        dg.AssetCheckSpec(INPUT_CHECK, asset="daily_sales", blocking=True),
+        dg.AssetCheckSpec(
+            RECEIVED_CHECK,
+            asset="daily_sales",
+            blocking=False,
+            description="The day's sales had arrived at cycle time (a closed day expects none); "
+            "if not, the day is planned degraded until the late sales re-run it.",
+        ),
+    ],
     retry_policy=SERVICE_RETRY_POLICY,
 )
 def daily_sales(
@@ -49,15 +70,35 @@ def daily_sales(
         raise  # the step's retry policy tries again; the audit records the failure
     except SalesSourceError as exc:
         context.log.error(str(exc))
-        yield from _unreadable(str(exc))
+        yield from _unreadable(str(exc), sales_date)
         return
+    if not raw.found:
+        stored = _stored_sales(database, tenant_id, day)
+        if stored is not None:  # imported before (e.g. `import-sales`): keep it, never erase
+            yield from stored
+            return
     result = validate_sales_rows(raw.rows, tenant=tenant, day=sales_date, known_products=known)
     sales = result.sales.rename(columns={"product": "product_id"}).assign(sales_date=sales_date)
     quarantine = result.quarantine.assign(source=raw.source, dagster_run_id=context.run.run_id)
-    yield dg.Output(
-        PartitionTables(sales, {"quarantine": quarantine}),
-        metadata=_metadata(result, raw.found, raw.source),
+    closed = get_tenant(database.engine, tenant).closed_weekdays
+    state = receipts.receipt_state(raw.found, sales_date, closed)
+    receipt = receipts.receipt_frame(
+        sales_date, state, raw.source, result.total_rows, len(result.quarantine)
     )
+    degraded = receipts.degraded_note(state, day)
+    yield dg.Output(
+        PartitionTables(
+            sales,
+            {"quarantine": quarantine, "receipt": receipt},
+            audit={"details": {"sales_receipt": state}},
+        ),
+        metadata={
+            **_metadata(result, raw.found, raw.source),
+            "sales_receipt": state,
+            **({"degraded": degraded} if degraded else {}),
+        },
+    )
+    yield _received_result(state, tenant, sales_date)
     passed = result.bad_share <= config.max_bad_share
     yield dg.AssetCheckResult(
         check_name=INPUT_CHECK,
@@ -85,9 +126,54 @@ def _metadata(result: ValidatedSales, found: bool, source: str) -> dict:
     }
 
 
-def _unreadable(problem: str):
+def _stored_sales(database: OrchestrationDatabase, tenant_id, day):
+    """The partition's sales already stored (imported history) when the source has none."""
+    with database.engine.connect() as conn:
+        sales = read_partition(conn, daily_sales_table, tenant_id, day)
+        quarantine = read_partition(conn, sales_quarantine, tenant_id, day)
+    if sales.empty:
+        return None
+    sales_date = day - timedelta(days=1)
+    receipt = receipts.receipt_frame(
+        sales_date, receipts.RECEIVED, "stored history", None, len(quarantine)
+    )
+    metadata = {
+        "sales_date": sales_date.isoformat(),
+        "source": "stored history (the source had no file)",
+        "products": len(sales),
+        "units_sold": float(sales["quantity"].sum()),
+        "sales_receipt": receipts.RECEIVED,
+    }
+    tables = {"quarantine": quarantine, "receipt": receipt}
+    return [
+        dg.Output(PartitionTables(sales, tables), metadata=metadata),
+        _received_result(receipts.RECEIVED, "", sales_date),
+        dg.AssetCheckResult(check_name=INPUT_CHECK, passed=True, metadata={"note": "stored"}),
+    ]
+
+
+def _received_result(state: str, tenant: str, sales_date) -> dg.AssetCheckResult:
+    passed = state != receipts.MISSING
+    return dg.AssetCheckResult(
+        check_name=RECEIVED_CHECK,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"sales_date": sales_date.isoformat(), "state": state},
+        description=None
+        if passed
+        else f"{tenant} {sales_date}: sales missing at cycle time; forecast and plans made "
+        "without them (degraded) until they arrive",
+    )
+
+
+def _unreadable(problem: str, sales_date):
     empty = pd.DataFrame(columns=["product_id", "quantity", "sales_date"])
-    yield dg.Output(PartitionTables(empty), metadata={"unreadable": True, "error": problem})
+    receipt = receipts.receipt_frame(sales_date, receipts.UNREADABLE, None, None, None)
+    yield dg.Output(
+        PartitionTables(empty, {"receipt": receipt}),
+        metadata={"unreadable": True, "error": problem},
+    )
+    yield _received_result(receipts.UNREADABLE, "", sales_date)
     yield dg.AssetCheckResult(
         check_name=INPUT_CHECK,
         passed=False,

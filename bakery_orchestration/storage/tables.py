@@ -30,7 +30,10 @@ class AssetStorage:
 
 
 ASSET_STORAGE = {
-    "daily_sales": AssetStorage(schema.daily_sales, {"quarantine": schema.sales_quarantine}),
+    "daily_sales": AssetStorage(
+        schema.daily_sales,
+        {"quarantine": schema.sales_quarantine, "receipt": schema.sales_receipts},
+    ),
     "demand_forecast": AssetStorage(schema.demand_forecasts),
     "forecast_validation": AssetStorage(
         schema.validation_product_metrics, {"summary": schema.validation_runs}

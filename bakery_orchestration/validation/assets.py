@@ -12,12 +12,13 @@ from bakery_orchestration.db.schema import demand_forecasts, sales_quarantine
 from bakery_orchestration.forecasting.assets import demand_forecast
 from bakery_orchestration.names import VALIDATION_GROUP
 from bakery_orchestration.partitions import previous_day, split_key
+from bakery_orchestration.sales.history import load_sales_history
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.storage.rows import read_partition
 from bakery_orchestration.validation.scoring import score_day
 
-HEADLINE = ("mape", "mae", "rmse", "r2", "wape", "accuracy", "bias", "coverage")
+HEADLINE = ("mape", "mae", "rmse", "r2", "wape", "naive_wape", "accuracy", "bias", "coverage")
 
 
 @daily_asset(
@@ -36,7 +37,11 @@ def forecast_validation(
         forecast = read_partition(conn, demand_forecasts, tenant_id, yesterday)
         quarantined = _quarantined_products(conn, tenant_id, day)
     result = score_day(
-        forecast, daily_sales, validated_date=yesterday, quarantined_products=quarantined
+        forecast,
+        daily_sales,
+        validated_date=yesterday,
+        quarantined_products=quarantined,
+        naive=seasonal_naive(database, tenant_id, yesterday),
     )
     summary = pd.DataFrame([result.summary])
     metadata = {k: float(result.summary[k]) for k in HEADLINE if result.summary.get(k) is not None}
@@ -48,6 +53,17 @@ def forecast_validation(
     if "note" in result.summary:
         metadata["note"] = result.summary["note"]
     return dg.Output(PartitionTables(result.products, {"summary": summary}), metadata=metadata)
+
+
+def seasonal_naive(database: OrchestrationDatabase, tenant_id, day) -> pd.Series | None:
+    """Sales per product on the same weekday a week before ``day`` (two weeks when the shop sold
+    nothing that day, e.g. closed); None when neither day has sales."""
+    history = load_sales_history(database.engine, tenant_id, before=day - timedelta(days=6), days=8)
+    for weeks in (1, 2):
+        same_day = history[history["date"] == pd.Timestamp(day - timedelta(days=7 * weeks))]
+        if not same_day.empty:
+            return same_day.groupby("product")["quantity"].sum()
+    return None
 
 
 def _quarantined_products(conn: sa.Connection, tenant_id, day) -> set[str]:

@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from bakery_orchestration.automation.alert_sensor import alert_sensor
 from bakery_orchestration.automation.freshness import build_sales_freshness_sensor
-from bakery_orchestration.db.schema import alerts
+from bakery_orchestration.db.schema import alerts, sales_receipts
+from bakery_orchestration.partitions import split_key
 from bakery_orchestration.validation.checks import accuracy_result, coverage_result
+from bakery_orchestration.validation.rules import AccuracyRules, ScoredDay
 from tests.helpers.http_server import Reply, ScriptedServer
 from tests.integration.automation_support import add_tenants, migrated_database
 
@@ -142,12 +144,31 @@ def test_missing_sales_after_the_deadline_alerts_until_loaded(instance, database
     found = rows(database)
     assert sorted(r["occurrences"] for r in found) == [2, 2]
     assert {r["alert_type"] for r in found} == {"sales_freshness"}
-    for key in _todays_keys(database):
-        instance.report_runless_asset_event(
-            dg.AssetMaterialization(asset_key="daily_sales", partition=key)
-        )
+    keys = _todays_keys(database)
+    _receive(database, keys[0], "missing")  # ran, but the sales were not there: not loaded
+    _receive(database, keys[1], "received")
+    evaluate(sensor, instance, database)
+    states = {r["resolved_at"] is None: r["message"] for r in rows(database)}
+    assert "(missing)" in states[True]
+    _receive(database, keys[0], "received")
     evaluate(sensor, instance, database)
     assert all(r["resolved_at"] is not None for r in rows(database))
+
+
+def _receive(database, key: str, state: str) -> None:
+    tenant, day = split_key(key)
+    tenant_id = database.tenant_id(tenant)
+    with database.engine.begin() as conn:
+        conn.execute(
+            sa.delete(sales_receipts).where(
+                sales_receipts.c.tenant_id == tenant_id, sales_receipts.c.partition_date == day
+            )
+        )
+        conn.execute(
+            sa.insert(sales_receipts).values(
+                tenant_id=tenant_id, partition_date=day, sales_date=day, state=state
+            )
+        )
 
 
 def _todays_keys(database) -> list[str]:
@@ -159,27 +180,33 @@ def _todays_keys(database) -> list[str]:
     return list(overdue_partitions(list_tenants(database.engine), datetime.now(UTC), 0).values())
 
 
+RULES = AccuracyRules()
+
+
+def test_accuracy_check_passes_with_a_note_when_nothing_was_scored():
+    result = accuracy_result({"note": "no sales received", "actual_units": None}, [], RULES)
+    assert result.passed and result.metadata["note"].value == "no sales received"
+
+
+def test_accuracy_check_reports_the_rule_that_failed():
+    history = [ScoredDay(1000, 400, 300)] * 14  # 40 % WAPE where copying last week gives 30 %
+    result = accuracy_result({"actual_units": 1000, "mape": 55.5, "rmse": 3.2}, history, RULES)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    assert "no better than copying last week" in result.description
+    assert result.metadata["wape_ratio_to_naive"].value == pytest.approx(1.33)
+    assert result.metadata["mape"].value == 55.5  # still reported, no longer judged
+
+
 @pytest.mark.parametrize(
-    ("mape", "passed", "severity"),
+    ("lines", "coverage", "note", "passed"),
     [
-        (None, True, dg.AssetCheckSeverity.ERROR),
-        (20.0, True, dg.AssetCheckSeverity.WARN),
-        (20.01, False, dg.AssetCheckSeverity.WARN),
-        (30.0, False, dg.AssetCheckSeverity.WARN),
-        (30.01, False, dg.AssetCheckSeverity.ERROR),
+        (0, None, None, True),
+        (10, 80.0, None, True),
+        (10, 79.9, None, False),
+        (10, 0.0, "no sales received", True),  # the sales_received check speaks for that
     ],
 )
-def test_accuracy_severity_comes_from_the_mape(mape, passed, severity):
-    result = accuracy_result(mape)
-    assert result.passed is passed
-    if not passed:
-        assert result.severity == severity
-
-
-@pytest.mark.parametrize(
-    ("lines", "coverage", "passed"), [(0, None, True), (10, 80.0, True), (10, 79.9, False)]
-)
-def test_coverage_warns_below_eighty_percent(lines, coverage, passed):
-    result = coverage_result(lines, coverage)
+def test_coverage_warns_below_eighty_percent(lines, coverage, note, passed):
+    result = coverage_result(lines, coverage, note)
     assert result.passed is passed
     assert result.severity == dg.AssetCheckSeverity.WARN

@@ -21,12 +21,12 @@ from bakery_orchestration.db.schema import (
     orchestration_step_logs,
     tenants,
 )
+from bakery_orchestration.forecasting import assets as forecasting_assets
 from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
 from tests.helpers.http_server import Reply, ScriptedServer
 from tests.integration.audit_world import (
     DAY,
-    corrupt_model_digests,
     killable_command,
     prepared_world,
 )
@@ -89,20 +89,28 @@ def test_validation_day_carries_quality_and_fulfillment(world, clean_runs):
     assert row["on_time_delivery_rate"] is None  # no purchase order was due yet
 
 
-def test_failed_forecast_fails_the_run_and_a_rerun_completes(world, clean_runs):
+def _broken_forecast(engine, tenant, day):
+    raise RuntimeError(f"forecast engine down for {tenant.slug} {day}")
+
+
+def test_failed_forecast_fails_the_run_and_a_rerun_completes(world, clean_runs, monkeypatch):
     tenant = world.tenants[0]
-    with corrupt_model_digests(world, tenant.id):
+    with monkeypatch.context() as patch:
+        patch.setattr(forecasting_assets, "forecast_for_day", _broken_forecast)
         failed = world.run(tenant.slug, DAY)
     assert not failed.success
     row = world.row_of(failed.run_id)
     assert row["status"] == "failed"
     assert row["forecasting_status"] == "failed"
-    assert "integrity check" in row["forecasting_error"]
+    assert "forecast engine down" in row["forecasting_error"]
     assert row["production_status"] == "skipped"
     assert row["notification_status"] == "skipped"
+    assert row["production_batches_created"] is None  # never ran: nothing counted
     assert row["error_details"]["step"] == "demand_forecast"
-    assert row["error_details"]["exception_type"] == "BakeryError"
-    assert row["error_message"].startswith("step demand_forecast failed")
+    assert row["error_details"]["exception_type"] == "RuntimeError"
+    assert row["error_message"] == (
+        f"step demand_forecast failed: RuntimeError: forecast engine down for {tenant.slug} {DAY}"
+    )
     assert row["saga_steps_completed"] == 1  # daily_sales only
 
     rerun = world.run(tenant.slug, DAY, tags={"bakery/run_type": "manual"})

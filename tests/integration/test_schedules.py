@@ -188,11 +188,13 @@ def test_tenant_batches_hold_adjacent_due_tenants_of_one_priority(empty_db_url):
         assert keys(schedule(later)) == ["b4..b5:2026-03-28"]
 
 
-def _write_health(engine, slug_ids, mape_by_tenant, trained_days_ago, today):
+def _write_health(engine, slug_ids, wape_by_tenant, trained_days_ago, today):
+    """60 scored days per tenant: (recent, previous) WAPE against a 40 % seasonal naive, and a
+    MAPE of 60 % everywhere (slow sellers), which no rule judges any more."""
     with engine.begin() as conn:
-        for slug, (recent, previous) in mape_by_tenant.items():
+        for slug, (recent, previous) in wape_by_tenant.items():
             for offset in range(1, 61):
-                mape = recent if offset <= 30 else previous
+                wape = recent if offset <= 30 else previous
                 conn.execute(
                     sa.insert(validation_runs).values(
                         tenant_id=slug_ids[slug],
@@ -200,7 +202,11 @@ def _write_health(engine, slug_ids, mape_by_tenant, trained_days_ago, today):
                         validated_date=today - timedelta(days=offset),
                         forecast_lines=10,
                         scored_lines=10,
-                        mape=mape,
+                        mape=60.0,
+                        wape=wape,
+                        actual_units=100.0,
+                        abs_error_units=wape,
+                        naive_abs_error_units=40.0,
                     )
                 )
         for slug, days in trained_days_ago.items():
@@ -224,7 +230,7 @@ def test_weekly_retraining_launches_the_tenants_whose_rule_fires(tick, database)
     _write_health(
         database.engine,
         ids,
-        {"madrid-a": (35.0, 34.0), "madrid-b": (12.0, 11.0), "nyc": (18.0, 10.0)},
+        {"madrid-a": (45.0, 44.0), "madrid-b": (22.0, 21.0), "nyc": (31.0, 20.0)},
         {"madrid-a": 3, "madrid-b": 5, "nyc": 2},
         today,
     )
@@ -233,12 +239,12 @@ def test_weekly_retraining_launches_the_tenants_whose_rule_fires(tick, database)
     requests = {r.partition_key: r for r in tick(schedule, database, at)}
     assert sorted(requests) == ["madrid-a", "nyc"]
     assert requests["madrid-a"].run_config == {
-        "ops": {"forecast_model": {"config": {"reason": "mape_above_30"}}}
+        "ops": {"forecast_model": {"config": {"reason": "wape_30d_not_better_than_seasonal_naive"}}}
     }
-    assert requests["nyc"].tags["bakery/retrain_reason"] == "mape_rose_over_5_points"
+    assert requests["nyc"].tags["bakery/retrain_reason"] == "wape_30d_rose"
     assert requests["nyc"].run_key == "nyc:2026-03-29"
     config = requests["madrid-a"].run_config["ops"]["forecast_model"]["config"]
-    assert ForecastModelConfig(**config).reason == "mape_above_30"
+    assert ForecastModelConfig(**config).reason == "wape_30d_not_better_than_seasonal_naive"
 
 
 def test_tenants_without_a_model_are_retrained(tick, database):

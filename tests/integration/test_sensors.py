@@ -9,13 +9,17 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from bakery_orchestration.automation.backfills import requested_partitions
-from bakery_orchestration.automation.late_sales import late_sales_sensor
+from bakery_orchestration.automation.late_sales import (
+    OPEN_DAY_ASSETS,
+    PAST_DAY_ASSETS,
+    late_sales_sensor,
+)
 from bakery_orchestration.automation.tenant_partitions import (
     partition_changes,
     tenant_partitions_sensor,
 )
 from bakery_orchestration.definitions import build_definitions
+from bakery_orchestration.jobs import DAILY_GROUPS
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.sales.resources import LocalFilesSalesSource
 from bakery_orchestration.tenants import registry
@@ -75,11 +79,12 @@ def evaluate(instance, resources):
 
 
 def land(landing, tenant: str, day: date, rows: str = "x,1\n") -> None:
+    """Land a sales file; its change time (ctime) is now, its mtime settled and distinct."""
     folder = landing / tenant
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{day.isoformat()}.csv"
     path.write_text(f"date,product,quantity\n{day.isoformat()},{rows}")
-    stamp = time.time_ns() - 5_000_000_000  # settled, and distinct per call
+    stamp = time.time_ns() - 5_000_000_000
     os.utime(path, ns=(stamp, stamp + len(list(landing.rglob("*.csv")))))
 
 
@@ -105,50 +110,83 @@ def test_tenant_sensor_adds_active_and_suspended_and_removes_cancelled(instance,
     assert sorted(instance.get_dynamic_partitions("tenant")) == ["bakery-a", "bakery-b", "paused"]
 
 
-def test_late_sales_become_one_backfill_of_the_past_partitions(instance, evaluate, landing):
+def loaded(instance, *keys: str) -> None:
+    """daily_sales materialized for these partitions now (as a morning run would)."""
+    for key in keys:
+        instance.report_runless_asset_event(dg.AssetMaterialization(DAILY_SALES, partition=key))
+
+
+def test_files_there_before_their_morning_loaded_are_not_late(instance, evaluate, landing):
+    """The first tick after `bakery-orch demo`: every file was loaded by its partition, and
+    files of partitions that never ran belong to the schedule: no run requested."""
+    instance.add_dynamic_partitions("tenant", ["bakery-a", "bakery-b"])
+    land(landing, "bakery-a", date(2026, 1, 10))
+    land(landing, "bakery-a", date(2026, 1, 11))  # its partition never ran
+    land(landing, "bakery-b", date(2026, 1, 10))
+    loaded(instance, "2026-01-11|bakery-a", "2026-01-11|bakery-b")
+    result = evaluate(late_sales_sensor)
+    assert not result.run_requests
+    assert "no tenant-day loaded its sales before they changed" in result.skip_reason
+
+
+def test_sales_changed_after_their_morning_rerun_that_past_day(instance, evaluate, landing):
     instance.add_dynamic_partitions("tenant", ["bakery-a", "bakery-b", "paused"])
-    today = date.today()
+    loaded(instance, "2026-01-11|bakery-a", "2026-01-12|bakery-a", "2026-01-11|bakery-b")
     land(landing, "bakery-a", date(2026, 1, 10))
     land(landing, "bakery-a", date(2026, 1, 11))
     land(landing, "bakery-b", date(2026, 1, 10))
-    land(landing, "bakery-a", today + timedelta(days=3))  # future morning: the schedule loads it
+    land(landing, "bakery-a", date(2026, 1, 20))  # never ran: the schedule's
+    land(landing, "bakery-a", date.today() + timedelta(days=3))  # a future morning
     land(landing, "stranger", date(2026, 1, 10))  # unknown tenant: logged, skipped
     land(landing, "gone", date(2026, 1, 10))  # cancelled tenant: skipped
 
     result = evaluate(late_sales_sensor)
-    (request,) = result.run_requests
-    expected = {"2026-01-11|bakery-a", "2026-01-12|bakery-a", "2026-01-11|bakery-b"}
-    covered = requested_partitions(request)
-    assert {DAILY_SALES, VALIDATION} <= set(covered)
-    assert dg.AssetKey("demand_forecast") not in covered  # the past forecast stays as it was
-    assert dg.AssetKey("daily_summary") not in covered  # that morning's summary was sent then
-    assert all(partitions == expected for partitions in covered.values())
+    requests = {r.partition_key: r for r in result.run_requests}
+    assert sorted(requests) == ["2026-01-11|bakery-a", "2026-01-11|bakery-b", "2026-01-12|bakery-a"]
+    request = requests["2026-01-11|bakery-a"]
+    assert request.asset_selection == PAST_DAY_ASSETS
+    assert dg.AssetKey("demand_forecast") not in request.asset_selection  # the past stays
+    assert dg.AssetKey("daily_summary") not in request.asset_selection  # sent that morning
     assert request.tags == {
         "bakery/run_type": "late_sales",
+        "bakery/late_sales_scope": "past_day",
         "bakery/triggered_by": "sensor:late_sales_sensor",
     }
+    assert request.run_key.startswith("late_sales:2026-01-11|bakery-a:")
 
     again = evaluate(late_sales_sensor, cursor=result.cursor)
     assert not again.run_requests
     assert again.cursor == result.cursor
 
     land(landing, "bakery-a", date(2026, 1, 10), rows="x,7\n")
-    changed = evaluate(late_sales_sensor, cursor=result.cursor)
-    (only,) = changed.run_requests
-    assert requested_partitions(only)[VALIDATION] == {"2026-01-11|bakery-a"}
+    (only,) = evaluate(late_sales_sensor, cursor=result.cursor).run_requests
+    assert only.partition_key == "2026-01-11|bakery-a"
+    assert only.run_key != request.run_key  # a newer change runs again
 
 
-def test_todays_partition_is_rerun_only_once_loaded(instance, evaluate, landing):
+def test_the_open_day_is_replanned_when_its_sales_arrive(instance, evaluate, landing):
     instance.add_dynamic_partitions("tenant", ["bakery-a"])
     today = datetime.now(ZoneInfo("Europe/Madrid")).date()  # bakery-a's local day
-    yesterday = today - timedelta(days=1)
-    land(landing, "bakery-a", yesterday)
-    result = evaluate(late_sales_sensor)
-    assert not result.run_requests
     today_key = f"{today.isoformat()}|bakery-a"
-    instance.report_runless_asset_event(
-        dg.AssetMaterialization(asset_key=DAILY_SALES, partition=today_key)
+    loaded(instance, today_key)  # the morning ran without the file: degraded
+    land(landing, "bakery-a", today - timedelta(days=1))
+    (request,) = evaluate(late_sales_sensor).run_requests
+    assert request.partition_key == today_key
+    assert request.asset_selection == OPEN_DAY_ASSETS
+    assert dg.AssetKey("demand_forecast") in request.asset_selection
+    assert dg.AssetKey("daily_summary") not in request.asset_selection
+    assert request.tags["bakery/late_sales_scope"] == "open_day"
+
+
+def test_rerun_selections_match_the_asset_graph(evaluate, resources):
+    defs = build_definitions(resources={**local_resources(resources["database"].url), **resources})
+    graph = defs.get_repository_def().asset_graph
+    daily = dg.AssetSelection.groups(*DAILY_GROUPS) - dg.AssetSelection.assets(
+        "forecast_model", "daily_summary"
     )
-    land(landing, "bakery-a", yesterday, rows="x,2\n")
-    (request,) = evaluate(late_sales_sensor, cursor=result.cursor).run_requests
-    assert requested_partitions(request)[DAILY_SALES] == {today_key}
+    past = (
+        dg.AssetSelection.assets("daily_sales")
+        | dg.AssetSelection.assets("forecast_validation").downstream()
+    ) & daily
+    assert set(PAST_DAY_ASSETS) == past.resolve(graph)
+    assert set(OPEN_DAY_ASSETS) == daily.resolve(graph)

@@ -1,7 +1,9 @@
-"""Tenant batches for real, on SQLite and PostgreSQL: two tenants' daily cycle in one run (a
+"""Tenant batches for real, on SQLite and PostgreSQL: three tenants' daily cycle in one run (a
 partition range), each with its own audit row and the same results as a run of its own; and a
-batch in which one tenant's model is corrupt, which fails naming that tenant and is split by
-``batch_split_sensor`` into one run per tenant, where only the broken tenant fails."""
+batch in which one tenant's sales are garbage: its blocking input check fails on its own
+tenant-day only (the other two show passing checks and get no alert), the batch fails naming
+that tenant and ``batch_split_sensor`` splits it into one run per tenant, where only the broken
+tenant fails."""
 
 from datetime import timedelta
 
@@ -9,14 +11,17 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from bakery_orchestration import settings
 from bakery_orchestration.audit.recorder import finalize_run
 from bakery_orchestration.automation.alert_sensor import alert_sensor
 from bakery_orchestration.automation.batch_split import batch_split_sensor
 from bakery_orchestration.batches import Batch
 from bakery_orchestration.db.schema import alerts, demand_forecasts
+from bakery_orchestration.demo.generator import demo_bakeries, demo_sales
+from bakery_orchestration.demo.landing import write_landing_files
 from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
-from tests.integration.audit_world import DAY, corrupt_model_digests, prepared_world
+from tests.integration.audit_world import DAY, prepared_world
 
 # One worker runs the module in order: the alert test reads the state the batch left.
 pytestmark = pytest.mark.xdist_group("tenant_batches")
@@ -25,7 +30,7 @@ pytestmark = pytest.mark.xdist_group("tenant_batches")
 @pytest.fixture(scope="module", params=DIALECTS)
 def world(request, tmp_path_factory, postgres_server):
     home = tmp_path_factory.mktemp("batch_home")
-    with prepared_world(request.param, home, postgres_server, tenants=2) as built:
+    with prepared_world(request.param, home, postgres_server, tenants=3) as built:
         yield built
 
 
@@ -77,9 +82,9 @@ def test_a_batch_run_audits_each_tenant_day_on_its_own_row(world, runs):
         assert row["forecasts_generated"] == 12 * 7
         assert row["saga_steps_total"] == row["saga_steps_completed"] == 8
         assert row["run_metadata"]["tenant_batch"] == ",".join(slugs)
-        assert row["run_metadata"]["tenant_days_in_run"] == 2
+        assert row["run_metadata"]["tenant_days_in_run"] == 3
         assert row["forecast_data"]["products"] == 12
-    assert len({row["run_number"] for row in rows.values()}) == 2
+    assert len({row["run_number"] for row in rows.values()}) == 3
 
 
 def test_a_tenant_in_a_batch_gets_what_it_gets_alone(world, runs):
@@ -100,9 +105,9 @@ def test_dagster_sees_every_tenant_day_materialized_and_checked(world, runs):
         if e.event_type_value == "ASSET_MATERIALIZATION"
         and e.asset_key == dg.AssetKey("production_plan")
     ]
-    assert len(planned) == 2
+    assert len(planned) == 3
     metadata = planned[0].step_materialization_data.materialization.metadata
-    assert metadata["tenant_days"].value == 2
+    assert metadata["tenant_days"].value == 3
     per_tenant = metadata["per_tenant_day"].value
     assert sorted(per_tenant) == sorted(str(partition_key(t.slug, DAY)) for t in world.tenants)
     assert metadata["total_batches"].value == sum(v["batches"] for v in per_tenant.values())
@@ -111,8 +116,33 @@ def test_dagster_sees_every_tenant_day_materialized_and_checked(world, runs):
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
-    assert checks["forecast_accuracy"].metadata["tenant_days_checked"].value == 2
+    assert checks["forecast_accuracy"].metadata["tenant_days_checked"].value == 3
     assert checks["sales_input_quality"].passed
+
+
+def alert_tenants(world, dedup_key: str) -> set:
+    """Tenants with an open alert for ``dedup_key`` after the alert sensor's tick."""
+    context = dg.build_sensor_context(
+        instance=world.instance, resources={"database": world.database}
+    )
+    alert_sensor(context)
+    query = sa.select(alerts.c.tenant_id).where(
+        alerts.c.dedup_key == dedup_key, alerts.c.resolved_at.is_(None)
+    )
+    with world.engine.connect() as conn:
+        return set(conn.execute(query).scalars())
+
+
+def check_verdicts(world, check: str, day) -> dict:
+    """The check's latest evaluation on each tenant's partition of ``day``, as the UI reads it."""
+    key = dg.AssetCheckKey(dg.AssetKey("daily_sales"), check)
+    history = world.instance.event_log_storage.get_asset_check_execution_history(key, limit=500)
+    found = {}
+    for tenant in world.tenants:
+        partition = str(partition_key(tenant.slug, day))
+        latest = next((r for r in history if r.partition == partition), None)  # newest first
+        found[tenant.slug] = latest.status.value if latest else None
+    return found
 
 
 def test_alerts_from_a_batch_stay_per_tenant(world, runs):
@@ -123,43 +153,48 @@ def test_alerts_from_a_batch_stay_per_tenant(world, runs):
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
         and e.asset_check_evaluation_data.check_name == "forecast_accuracy"
     )
-    listed = accuracy.metadata["failed_tenant_days"].value
-    failing = set() if listed == "none" else set(listed.split(", "))
-    context = dg.build_sensor_context(
-        instance=world.instance, resources={"database": world.database}
+    verdicts = accuracy.metadata["tenant_day_verdicts"].value
+    assert sorted(v["partition"] for v in verdicts) == sorted(
+        str(partition_key(t.slug, DAY)) for t in world.tenants
     )
-    alert_sensor(context)
-    query = sa.select(alerts.c.tenant_id).where(
-        alerts.c.dedup_key == "forecast_validation:forecast_accuracy",
-        alerts.c.resolved_at.is_(None),
-    )
-    with world.engine.connect() as conn:
-        raised = set(conn.execute(query).scalars())
+    failing = {v["partition"] for v in verdicts if not v["passed"]}
+    raised = alert_tenants(world, "forecast_validation:forecast_accuracy")
     expected = {t.id for t in world.tenants if str(partition_key(t.slug, DAY)) in failing}
     assert raised == expected
     assert None not in raised
 
 
-def test_one_broken_tenant_fails_the_batch_by_name_and_the_split_isolates_it(world, runs):
+def land_day(world, day, garbage_for: str) -> None:
+    """Land the sales dated ``day`` for every tenant; one tenant's file is all garbage."""
+    for bakery in demo_bakeries(len(world.tenants)):
+        sales = demo_sales(bakery, day, day)
+        if bakery.slug == garbage_for:
+            sales = sales.assign(quantity="lots", date="yesterday")
+        write_landing_files(settings.landing_dir(), bakery.slug, sales)
+
+
+def test_one_broken_tenant_fails_alone_and_the_split_isolates_it(world, runs):
     broken = world.tenants[1]
-    with corrupt_model_digests(world, broken.id):
-        _fail_a_batch_and_split_it(world, broken)
-
-
-def _fail_a_batch_and_split_it(world, broken) -> None:
     day = DAY + timedelta(days=1)
+    land_day(world, day - timedelta(days=1), garbage_for=broken.slug)
     failed = run_batch(world, day)
     assert not failed.success
-    failure = next(e for e in failed.all_events if e.event_type_value == "STEP_FAILURE")
-    assert failure.step_key == "demand_forecast"
-    assert f"tenant {broken.slug} {day}" in failure.step_failure_data.error.cause.message
+    verdicts = check_verdicts(world, "sales_input_quality", day)
+    assert verdicts == {t.slug: "FAILED" if t is broken else "SUCCEEDED" for t in world.tenants}
+    assert alert_tenants(world, "daily_sales:sales_input_quality") == {broken.id}
+
     rows = batch_rows(world, failed.run_id)
     assert sorted(rows) == sorted(t.slug for t in world.tenants)
     for row in rows.values():
         assert row["status"] == "failed"
-        assert f"tenant {broken.slug} {day}" in row["error_message"]
-        assert row["forecasting_status"] == "failed"
+        assert "check daily_sales:sales_input_quality failed" in row["error_message"]
+        assert broken.slug in row["error_message"]
+        assert row["forecasts_generated"] is None  # never ran: nothing was counted
+        assert row["forecasting_status"] == "skipped"
+    _split_and_rerun(world, failed, broken, day)
 
+
+def _split_and_rerun(world, failed, broken, day) -> None:
     run = world.instance.get_run_by_id(failed.run_id)
     failure_event = next(
         e.dagster_event
@@ -177,7 +212,7 @@ def _fail_a_batch_and_split_it(world, broken) -> None:
         str(partition_key(t.slug, day)) for t in world.tenants
     )
     assert all(r.tags["bakery/split_from"] == failed.run_id for r in requests)
-    assert len({r.run_key for r in requests}) == 2
+    assert len({r.run_key for r in requests}) == 3
 
     outcomes = {}
     for request in requests:
@@ -193,3 +228,4 @@ def _fail_a_batch_and_split_it(world, broken) -> None:
     expected = {t.slug: (True, "completed") for t in world.tenants}
     expected[broken.slug] = (False, "failed")
     assert outcomes == expected
+    assert alert_tenants(world, "daily_sales:sales_input_quality") == {broken.id}

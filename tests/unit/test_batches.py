@@ -98,19 +98,29 @@ def test_batch_metadata_sums_integers_and_keeps_each_tenant_day():
     }
 
 
-def test_a_batch_check_fails_if_any_tenant_day_fails_and_names_it():
+def test_a_batch_check_records_each_tenant_days_verdict_on_its_partition():
     passed = dg.AssetCheckResult(passed=True)
     warn = dg.AssetCheckResult(
-        passed=False, severity=dg.AssetCheckSeverity.WARN, description="MAPE 25.0% above 20%"
+        passed=False, severity=dg.AssetCheckSeverity.WARN, description="WAPE 90% above 40%"
     )
     error = dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR)
-    ok = batch_check_result("c", [("k1", passed), ("k2", passed)])
-    assert ok.passed and ok.metadata["tenant_days_failed"].value == 0
-    mixed = batch_check_result("c", [("k1", passed), ("k2", warn)])
-    assert not mixed.passed and mixed.severity == dg.AssetCheckSeverity.WARN
-    assert mixed.description == "k2: MAPE 25.0% above 20%"
-    assert mixed.metadata["failed_tenant_days"].value == "k2"
-    worst = batch_check_result("c", [("k1", warn), ("k2", error)])
-    assert worst.severity == dg.AssetCheckSeverity.ERROR
-    assert worst.metadata["failed_tenant_days"].value == "k1, k2"
-    assert worst.description == "k1: MAPE 25.0% above 20%; k2: failed"
+    key = dg.AssetCheckKey(dg.AssetKey("a"), "c")
+    k1, k2 = "2026-03-02|bakery-a", "2026-03-02|bakery-b"
+    with dg.instance_for_test() as instance:
+        ok = batch_check_result(instance, key, False, [(k1, passed), (k2, passed)])
+        assert ok.passed and ok.metadata["tenant_days_failed"].value == 0
+        mixed = batch_check_result(instance, key, False, [(k1, passed), (k2, warn)])
+        assert not mixed.passed and mixed.severity == dg.AssetCheckSeverity.WARN
+        assert mixed.description.endswith(f"{k2}: WAPE 90% above 40%")
+        assert mixed.metadata["tenant_day_verdicts"].value == [
+            {"partition": k1, "passed": True, "severity": "ERROR", "description": None},
+            {"partition": k2, "passed": False, "severity": "WARN", "description": warn.description},
+        ]
+        worst = batch_check_result(instance, key, True, [(k1, warn), (k2, error)])
+        assert worst.severity == dg.AssetCheckSeverity.ERROR
+        history = instance.event_log_storage.get_asset_check_execution_history(key, limit=10)
+    latest = {}
+    for record in history:  # newest first: each partition's own latest verdict
+        latest.setdefault(record.partition, record.event.asset_check_evaluation_data.passed)
+    assert latest == {k1: False, k2: False}
+    assert len(history) == 6
