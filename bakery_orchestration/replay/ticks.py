@@ -11,7 +11,7 @@ from datetime import datetime
 import dagster as dg
 
 from bakery_orchestration.audit.recorder import finalize_run
-from bakery_orchestration.automation.backfills import requested_partitions
+from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.partitions import partition_key, split_key
 from bakery_orchestration.replay.report import RunNote
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -68,10 +68,9 @@ class Machinery:
         ) as context:
             data = sensor.evaluate_tick(context)
         self.cursors[name] = data.cursor
-        notes = []
-        for request in data.run_requests or []:
-            notes += self._execute(request, name, self._sensor_assets(sensor))
-        return notes
+        assets = self._sensor_assets(sensor)
+        requests = sorted(data.run_requests or [], key=lambda r: split_key(r.partition_key)[::-1])
+        return [note for r in requests for note in self._execute(r, name, assets)]
 
     def tick_schedule(self, name: str, at: datetime, config: Mapping) -> list[RunNote]:
         """The schedule ``name`` evaluated for the tick at ``at``; ``config`` is run config the
@@ -103,18 +102,10 @@ class Machinery:
         return sorted(sensor.asset_selection.resolve(self.defs.resolve_asset_graph()))
 
     def _execute(self, request: dg.RunRequest, kind: str, default_assets) -> list[RunNote]:
-        """A sensor's run request: an asset backfill becomes one run per partition, in date
-        order (a day's validation reads the day before); a plain request runs as asked."""
+        """A sensor's run request for one partition, run as asked; a request without assets
+        runs the sensor's asset selection."""
         if request.asset_graph_subset is not None:
-            by_partition: dict[str, list[dg.AssetKey]] = {}
-            for asset, partitions in requested_partitions(request).items():
-                for key in partitions:
-                    by_partition.setdefault(key, []).append(asset)
-            ordered = sorted(by_partition, key=lambda key: split_key(key)[::-1])
-            return [
-                self.run(DAILY_JOB, kind, _key(key), assets=by_partition[key], tags=request.tags)
-                for key in ordered
-            ]
+            raise BakeryError(f"{kind} asked for an asset backfill; the replay runs partitions")
         assets = list(request.asset_selection) if request.asset_selection else default_assets
         note = self.run(
             request.job_name or DAILY_JOB,

@@ -1,6 +1,6 @@
 """The replay's bakery: one tenant in a fresh orchestration database and Dagster instance, with
-the file's products, neutral planning master data and the sales history before the first
-morning, set up the way ``bakery-orch demo`` sets up its generated bakeries.
+the file's products, neutral planning master data and the sales history up to the day before
+the first morning's sales, set up the way ``bakery-orch demo`` sets up its generated bakeries.
 
 Neutral defaults, because a sales file says nothing else: every product sells at 1.00 and costs
 0.30 (the demo catalogue's typical cost share), bakes in batches of one, keeps one day and
@@ -102,11 +102,12 @@ def create_tenant(
     sales: pd.DataFrame,
     start: date,
 ) -> registry.Tenant:
-    """Register the tenant and its products, import the sales dated before ``start``."""
+    """Register the tenant and its products; import the sales dated before ``start`` - 1 (the
+    first morning loads the sales of ``start`` - 1 from their landing file)."""
     tenant = registry.add_tenant(engine, slug, f"Replay of {slug}", country=country)
     products = sorted(sales["product"].unique())
     registry.upsert_products(engine, slug, neutral_products(products))
-    history = history_before(sales, start)
+    history = history_before(sales, start - timedelta(days=1))
     planning = neutral_planning_data(products, _units_per_day(history))
     for kind, frame in planning.items():
         master_data.replace(engine, slug, kind, frame, source=f"replay neutral {kind}")

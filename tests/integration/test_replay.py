@@ -101,6 +101,10 @@ def test_each_injected_fault_leaves_its_trace(replayed, sales_file):
     assert missing.runs[-1].partition == str(partition_key("replay", MISSING))
     assert sales_found_flags(home, MISSING)[0] is False
     assert sales_found_flags(home, MISSING)[-1] is True
+    assert missing.status == "degraded"
+    assert missing.degraded == f"degraded: sales of {MISSING - timedelta(days=1)} missing"
+    assert "daily_sales:sales_received" in {a.key for a in missing.alerts_opened}
+    assert "daily_sales:sales_received" in {a.key for a in missing.alerts_resolved}
     assert loaded_units(engine, MISSING - timedelta(days=1)) == pytest.approx(
         file_units(sales_file, MISSING - timedelta(days=1))
     )
