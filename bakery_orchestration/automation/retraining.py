@@ -6,7 +6,7 @@ achievable error, so a healthy tenant never trips them).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -55,12 +55,14 @@ def model_health(conn: sa.Connection, tenant_id: UUID, today: date) -> ModelHeal
 
 
 def _model_age_days(conn: sa.Connection, tenant_id: UUID, today: date) -> int | None:
-    query = sa.select(sa.func.max(forecast_models.c.trained_at)).where(
+    """Days since the newest model's data ends (``as_of``): what it has not seen, whenever it
+    was trained (a replay or a backfill trains models for past days)."""
+    query = sa.select(sa.func.max(forecast_models.c.as_of)).where(
         forecast_models.c.tenant_id == tenant_id
     )
-    trained_at = conn.execute(query).scalar()
-    if trained_at is None:
+    as_of = conn.execute(query).scalar()
+    if as_of is None:
         return None
-    if isinstance(trained_at, str):  # SQLite hands back the server default's text as is
-        trained_at = datetime.fromisoformat(trained_at)
-    return (today - trained_at.date()).days
+    if isinstance(as_of, str):  # SQLite may hand a date back as text
+        as_of = date.fromisoformat(as_of[:10])
+    return (today - as_of).days

@@ -44,6 +44,10 @@ COMMANDS = {
         "bakery_orchestration.cli.planning:planning",
         "Load recipes, ingredients, suppliers, stock, capacity.",
     ),
+    "replay": (
+        "bakery_orchestration.cli.replay:replay",
+        "Replay a real sales history as one tenant, morning by morning.",
+    ),
     "runs": ("bakery_orchestration.cli.runs:runs", "Inspect orchestration runs (the audit trail)."),
     "status": (
         "bakery_orchestration.cli.status:status",
