@@ -63,7 +63,7 @@ def replay_resources(home: Path, database_url: str) -> dict:
     database = OrchestrationDatabase(url=database_url)  # migrated once by run_replay
     return {
         "database": database,
-        IO_MANAGER_KEY: OrchestrationIOManager(database=database),
+        IO_MANAGER_KEY: OrchestrationIOManager(url=database_url),
         # Files land whole and once here, so the guard against rewrites within one timestamp
         # tick (1 s by default) can be short: it costs its length on every landing.
         "sales_source": LocalFilesSalesSource(

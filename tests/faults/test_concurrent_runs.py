@@ -18,7 +18,6 @@ import pytest
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.partitions import partition_key
-from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.io_manager import OrchestrationIOManager, PartitionTables
 from bakery_orchestration.tenants.registry import add_tenant
 from tests.faults.conftest import partition_rows
@@ -60,7 +59,7 @@ def test_concurrent_writers_of_one_tenant_day_take_turns(empty_db_url, record_fa
     sales = pd.DataFrame(
         {"product_id": products, "quantity": 3.0, "sales_date": day - timedelta(days=1)}
     )
-    manager = OrchestrationIOManager(database=OrchestrationDatabase(url=empty_db_url))
+    manager = OrchestrationIOManager(url=empty_db_url)
     key = partition_key(tenant.slug, day)
     failures = []
     for _ in range(ROUNDS):
