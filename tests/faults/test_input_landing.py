@@ -14,7 +14,7 @@ import pytest
 
 from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.resources import local_resources
-from bakery_orchestration.sales.assets import INPUT_CHECK, daily_sales
+from bakery_orchestration.sales.assets import daily_sales
 from bakery_orchestration.sales.resources import LocalFilesSalesSource, SalesSourceError
 from bakery_orchestration.settings import landing_dir
 from tests.faults.input_support import invoke, record_case, row_counts
@@ -91,15 +91,16 @@ def test_the_daily_sales_check_names_the_refusal_not_the_content(
             raise_on_error=False,
         )
 
-    (check,) = [
-        evaluation
-        for evaluation in result.get_asset_check_evaluations()
-        if evaluation.check_name == INPUT_CHECK
-    ]
-    assert not check.passed
-    assert check.description.startswith("refused sales file for tenant 'bakery-a' date")
-    assert "secret" not in check.description
+    # An unreadable answer fails the step without writing (docs/RELIABILITY.md): the day's
+    # stored sales stay, and the failure names the refusal, never the file's content.
+    assert not result.success
+    (failure,) = result.get_step_failure_events()
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith("refused sales file for tenant 'bakery-a' date")
+    assert PLANTED[case][1] in description
+    assert "secret" not in description
+    assert "secret" not in failure.step_failure_data.error.to_string()
     found = row_counts(empty_db_url)
-    outcome = f"landing {case}: refused, check failed with '{PLANTED[case][1]}', content unread"
+    outcome = f"landing {case}: refused, step failed with '{PLANTED[case][1]}', content unread"
     lost, duplicated = record_case(record_property, f"landing {case}", outcome, no_file, found)
     assert (lost, duplicated) == (0, 0)
