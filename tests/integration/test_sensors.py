@@ -23,6 +23,7 @@ from bakery_orchestration.jobs import DAILY_GROUPS
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.sales.resources import LocalFilesSalesSource
 from bakery_orchestration.tenants import registry
+from tests.dagster_state import clear_stale_state_storage
 from tests.integration.automation_support import add_tenants, migrated_database
 
 DAILY_SALES = dg.AssetKey("daily_sales")
@@ -66,6 +67,7 @@ def evaluate(instance, resources):
     defs = build_definitions(resources={**local_resources(resources["database"].url), **resources})
 
     def run(sensor, cursor=None):
+        clear_stale_state_storage()  # see tests/dagster_state.py
         context = dg.build_sensor_context(
             instance=instance,
             instance_ref=instance.get_ref(),
