@@ -4,12 +4,12 @@ environment (see ``bakery_orchestration.resources``)."""
 import dagster as dg
 
 from bakery_orchestration.audit.sensors import audit_reconciliation_sensor, audit_run_sensors
+from bakery_orchestration.automation.execution import executor_for
+from bakery_orchestration.automation.jobs import daily_cycle_job, retrain_model_job
 from bakery_orchestration.automation.schedules import build_schedules
 from bakery_orchestration.automation.sensors import build_sensors
-from bakery_orchestration.execution import executor_for
 from bakery_orchestration.forecasting import assets as forecasting_assets
 from bakery_orchestration.insights import assets as insights_assets
-from bakery_orchestration.jobs import daily_cycle_job, retrain_model_job
 from bakery_orchestration.planning import assets as planning_assets
 from bakery_orchestration.resources import environment, resources_for
 from bakery_orchestration.sales import assets as sales_assets

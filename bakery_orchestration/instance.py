@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from bakery_orchestration.settings import bakery_home
+from bakery_orchestration.core.settings import bakery_home
 from bakery_orchestration.tenants.registry import Tenant
 
 PROJECT_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"

@@ -10,12 +10,12 @@ import os
 
 import dagster as dg
 
-from bakery_orchestration import settings
-from bakery_orchestration.names import IO_MANAGER_KEY
+from bakery_orchestration.core import settings
+from bakery_orchestration.core.names import IO_MANAGER_KEY
+from bakery_orchestration.framework.io_manager import OrchestrationIOManager
 from bakery_orchestration.notifications.resources import WebhookNotifier
 from bakery_orchestration.sales.resources import HttpSalesSource, LocalFilesSalesSource
 from bakery_orchestration.storage.database import OrchestrationDatabase
-from bakery_orchestration.storage.io_manager import OrchestrationIOManager
 
 ENVIRONMENTS = ("local", "production")
 

@@ -8,7 +8,7 @@ Instance storage is SQLite in a temporary DAGSTER_HOME and the orchestration dat
 unless ``--postgres``: then both live in two fresh databases on the local PostgreSQL server
 (``--postgres-server``), dropped afterwards; ``--storage-url`` points Dagster's storage at a
 given PostgreSQL database instead. ``--tenants-per-run`` sets ``BAKERY_TENANTS_PER_RUN`` for the
-schedule (tenant batches, see bakery_orchestration/batches.py).
+schedule (tenant batches, see bakery_orchestration/core/batches.py).
 
 After the morning, the same job runs once more in this process for one tenant (a warm re-run of
 the same day): its CPU seconds are the in-process compute the end-to-end time is compared with.
@@ -64,7 +64,7 @@ def write_instance_yaml(home: Path, storage_url: str | None, max_concurrent: int
 
 
 def covered_tenants(records: list) -> int:
-    from bakery_orchestration.batches import run_tenants
+    from bakery_orchestration.core.batches import run_tenants
 
     return sum(len(run_tenants(r.dagster_run)) for r in records)
 
@@ -123,8 +123,8 @@ def in_process_reference(
     """(CPU s, wall s) of one warm tenant-day of the daily job run in this process."""
     import resource
 
+    from bakery_orchestration.core.partitions import partition_key
     from bakery_orchestration.definitions import build_definitions
-    from bakery_orchestration.partitions import partition_key
     from bakery_orchestration.resources import local_resources
 
     job = build_definitions(local_resources(database_url)).resolve_job_def("daily_cycle_job")

@@ -77,7 +77,7 @@ def _variant_sales(sales: pd.DataFrame, ids: list[str], seed: int) -> pd.DataFra
 
 def widen_catalogue(engine: sa.Engine, tenant, bakery, day: date, products: int, history: int):
     """Give a prepared demo tenant ``products`` products: master data, recipes, sales, landing."""
-    from bakery_orchestration import settings
+    from bakery_orchestration.core import settings
     from bakery_orchestration.demo.generator import demo_products, demo_sales
     from bakery_orchestration.demo.landing import write_landing_files
     from bakery_orchestration.demo.planning_data import demo_planning_data
@@ -121,9 +121,9 @@ def prepare(database_url: str, tenants: int, products: int, day: date, history: 
 def run_cycles(database_url: str, prepared: list, day: date, trace: bool) -> list[RunCost]:
     import dagster as dg
 
+    from bakery_orchestration.core.partitions import partition_key
     from bakery_orchestration.definitions import build_definitions
     from bakery_orchestration.instance import register_tenant_partitions
-    from bakery_orchestration.partitions import partition_key
     from bakery_orchestration.resources import local_resources
 
     defs = build_definitions(local_resources(database_url))

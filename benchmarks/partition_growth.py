@@ -280,9 +280,9 @@ def _measure(
 
     from bakery_orchestration.automation.late_sales import late_sales_sensor
     from bakery_orchestration.automation.tenant_partitions import tenant_partitions_sensor
+    from bakery_orchestration.core.partitions import date_partitions, tenant_day_partitions
     from bakery_orchestration.db.migrate import ensure_schema
     from bakery_orchestration.definitions import build_definitions
-    from bakery_orchestration.partitions import date_partitions, tenant_day_partitions
     from bakery_orchestration.resources import local_resources
     from bakery_orchestration.sales.resources import LocalFilesSalesSource
     from bakery_orchestration.storage.database import OrchestrationDatabase

@@ -2,9 +2,9 @@
 
 from alembic import context
 
+from bakery_orchestration.core.settings import database_url
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.schema import metadata
-from bakery_orchestration.settings import database_url
 
 config = context.config
 

@@ -21,9 +21,9 @@ from dagster import DagsterEventType
 
 from bakery_orchestration.audit import policy, writer
 from bakery_orchestration.audit.performance import performance_metrics
-from bakery_orchestration.batches import BATCH_TAG, run_partition_keys
-from bakery_orchestration.partitions import split_key
-from bakery_orchestration.sales import receipts
+from bakery_orchestration.core.batches import BATCH_TAG, run_partition_keys
+from bakery_orchestration.core.partitions import split_key
+from bakery_orchestration.storage import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.tables import ASSET_STORAGE
 from bakery_orchestration.tenants.registry import get_tenant

@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass
 
 import dagster as dg
 
-from bakery_orchestration.automation.alerts import Alert, raise_alert, resolve_alerts
-from bakery_orchestration.automation.tags import TENANT_PARTITION
-from bakery_orchestration.batches import BATCH_TAG, run_partition_keys
+from bakery_orchestration.audit.alerts import Alert, raise_alert, resolve_alerts
+from bakery_orchestration.core.batches import BATCH_TAG, run_partition_keys
+from bakery_orchestration.framework.tags import TENANT_PARTITION
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import list_tenants
 

@@ -1,25 +1,25 @@
 """``batch_split_sensor``: a tenant batch that failed is re-run one tenant-day per run.
 
-A batch run (``batches.py``) fails as a whole when one tenant-day's step fails. This sensor sees
-the failure and requests one run per tenant-day of the batch, with the batch's priority and a
-``bakery/split_from`` tag naming it. Healthy tenants then complete in their own runs; the broken
-one fails alone, with its own audit row and alert. Batch runs carry ``dagster/max_retries`` 0,
-so the daemon's run retries never re-run the batch beside these runs. Run keys make a second
-look at the same failure harmless.
+A batch run (``core/batches.py``) fails as a whole when one tenant-day's step fails. This sensor
+sees the failure and requests one run per tenant-day of the batch, with the batch's priority and
+a ``bakery/split_from`` tag naming it. Healthy tenants then complete in their own runs; the
+broken one fails alone, with its own audit row and alert. Batch runs carry
+``dagster/max_retries`` 0, so the daemon's run retries never re-run the batch beside these runs.
+Run keys make a second look at the same failure harmless.
 """
 
 import dagster as dg
 
-from bakery_orchestration.automation import tags
-from bakery_orchestration.batches import (
+from bakery_orchestration.automation.jobs import daily_cycle_job
+from bakery_orchestration.core.batches import (
     BATCH_TAG,
     CYCLE_DATE_TAG,
     SPLIT_FROM_TAG,
     Batch,
     run_partition_keys,
 )
-from bakery_orchestration.jobs import daily_cycle_job
-from bakery_orchestration.partitions import split_key
+from bakery_orchestration.core.partitions import split_key
+from bakery_orchestration.framework import tags
 
 BATCH_SPLIT_SENSOR = "batch_split_sensor"
 

@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 import pika
 
-from bakery_orchestration.batches import run_tenants
+from bakery_orchestration.core.batches import run_tenants
 from bakery_orchestration.notifications.webhook import encode_payload, post_json
 
 EXCHANGE = "orchestrator"

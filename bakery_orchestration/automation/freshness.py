@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from bakery_orchestration.automation.alerts import Alert, raise_alert, resolve_alerts
-from bakery_orchestration.partitions import partition_key
-from bakery_orchestration.sales import receipts
+from bakery_orchestration.audit.alerts import Alert, raise_alert, resolve_alerts
+from bakery_orchestration.core.partitions import partition_key
+from bakery_orchestration.storage import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import Tenant, list_tenants
 

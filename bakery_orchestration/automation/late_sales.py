@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from bakery_orchestration.automation import tags
-from bakery_orchestration.partitions import date_partitions, partition_key
+from bakery_orchestration.core.partitions import date_partitions, partition_key
+from bakery_orchestration.framework import tags
 from bakery_orchestration.sales.resources import SalesChange, SalesSource
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import Tenant, list_tenants

@@ -10,7 +10,7 @@ Cron, hour and timezones come from environment variables read when the definitio
   deterministic run key ``{tenant}:{day}`` makes extra ticks harmless.
 - ``BAKERY_TENANTS_PER_RUN`` (default 1): up to this many due tenants (adjacent in partition
   order, same local day) share one run, as a partition range, at their most urgent tenant's
-  priority; see ``batches.py``.
+  priority; see ``core/batches.py``.
 - ``BAKERY_RETRAINING_CRON`` (default ``0 22 * * 0``, Sunday 22:00) and
   ``BAKERY_RETRAINING_TIMEZONE`` (default Europe/Madrid).
 """
@@ -20,13 +20,18 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from bakery_orchestration.automation import tags
 from bakery_orchestration.automation.cycle import due_cycles
+from bakery_orchestration.automation.jobs import daily_cycle_job, retrain_model_job
 from bakery_orchestration.automation.retraining import model_health
-from bakery_orchestration.batches import CYCLE_DATE_TAG, plan_batches, run_tenants, tenants_per_run
+from bakery_orchestration.core.batches import (
+    CYCLE_DATE_TAG,
+    plan_batches,
+    run_tenants,
+    tenants_per_run,
+)
+from bakery_orchestration.core.partitions import tenant_partitions
 from bakery_orchestration.deliveries.schedules import delivery_tracking_schedule
-from bakery_orchestration.jobs import daily_cycle_job, retrain_model_job
-from bakery_orchestration.partitions import tenant_partitions
+from bakery_orchestration.framework import tags
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import list_tenants
 

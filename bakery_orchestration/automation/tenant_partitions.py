@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from bakery_orchestration.partitions import tenant_partitions
+from bakery_orchestration.core.partitions import tenant_partitions
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import Tenant, list_tenants
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import click
 import httpx
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 FINISHED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}

@@ -15,7 +15,7 @@ import click
 import pandas as pd
 from tqdm import tqdm
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 # Holiday calendars of the shared real-data files, keyed by their last two path parts.
 KNOWN_FILES = {

@@ -7,10 +7,10 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema, schema_state
 from bakery_orchestration.db.schema import tenants
-from bakery_orchestration.errors import BakeryError
 
 
 def open_engine(ctx: click.Context) -> sa.Engine:

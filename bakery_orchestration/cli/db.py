@@ -2,8 +2,8 @@
 
 import click
 
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.db import migrate
-from bakery_orchestration.errors import BakeryError
 
 
 def _url(ctx: click.Context) -> str:

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.deliveries import store
 from bakery_orchestration.deliveries.service import receive_delivery
-from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.tenants.registry import get_tenant
 
 

@@ -50,11 +50,11 @@ def demo(ctx: click.Context, day: datetime | None, count: int, days: int) -> Non
 def _run(url: str, day: date, count: int, days: int):
     from tqdm import tqdm
 
+    from bakery_orchestration.core.settings import bakery_home
     from bakery_orchestration.definitions import build_definitions
     from bakery_orchestration.demo.run import run_demo
     from bakery_orchestration.instance import dagster_instance
     from bakery_orchestration.resources import local_resources
-    from bakery_orchestration.settings import bakery_home
 
     # Not under DAGSTER_HOME/logs: Dagster keeps its own telemetry files there.
     event_log = bakery_home() / "logs" / f"demo-{datetime.now():%Y%m%dT%H%M%S}.log"
@@ -78,8 +78,8 @@ def _run(url: str, day: date, count: int, days: int):
 
 def _ui_environment(url: str, partition_start: str) -> dict[str, str]:
     """What the code location needs to see the demo's instance, database and partitions."""
+    from bakery_orchestration.core.settings import bakery_home, default_database_url
     from bakery_orchestration.instance import dagster_home
-    from bakery_orchestration.settings import bakery_home, default_database_url
 
     environment = {
         "DAGSTER_HOME": str(dagster_home().resolve()),

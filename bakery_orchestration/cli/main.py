@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 USAGE_ERROR_EXIT = 2
 
@@ -132,6 +132,6 @@ def _fail(message: str, code: int = 1) -> None:
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """Run and inspect the daily operations of many bakeries."""
-    from bakery_orchestration.settings import database_url as resolve
+    from bakery_orchestration.core.settings import database_url as resolve
 
     ctx.obj = {"database_url": resolve(database_url)}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 
 @click.command()

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from bakery_orchestration.audit import queries
 from bakery_orchestration.cli.database import open_engine, tenant_id_of
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.db.schema import orchestration_runs, orchestration_step_logs, tenants
-from bakery_orchestration.errors import BakeryError
 
 HEADER = (
     f"{'tenant':<20} {'run number':<50} {'status':<16} {'type':<9} {'started (UTC)':<19} "

@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from bakery_orchestration.cli.tenants import _engine
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.settings import bakery_home
 from bakery_orchestration.sales.history import StoredSales, best_days, store_sales_history
 from bakery_orchestration.sales.importers import ImportResult, import_sales
 from bakery_orchestration.sales.importers.formats import FORMATS
 from bakery_orchestration.sales.importers.result import ImportFormatError
 from bakery_orchestration.sales.validation import SalesLimits, SalesRules
-from bakery_orchestration.settings import bakery_home
 from bakery_orchestration.tenants.registry import Tenant, get_tenant, load_products
 
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from bakery_orchestration.automation import tags
 from bakery_orchestration.deliveries.service import track_deliveries
 from bakery_orchestration.deliveries.tracking import window_from_environment
+from bakery_orchestration.framework import tags
 from bakery_orchestration.storage.database import OrchestrationDatabase
 
 DELIVERY_TRACKING_SCHEDULE = "delivery_tracking_schedule"

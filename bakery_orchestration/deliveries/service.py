@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from bakery_orchestration.automation.alerts import Alert, Outcome, raise_alert, resolve_alerts
+from bakery_orchestration.audit.alerts import Alert, Outcome, raise_alert, resolve_alerts
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.deliveries import store
 from bakery_orchestration.deliveries.tracking import DeliveryAlert, DeliveryWindow, delivery_alerts
-from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.tenants.registry import get_tenant
 
 

@@ -15,17 +15,17 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from bakery_orchestration import settings
 from bakery_orchestration.audit.recorder import finalize_run
+from bakery_orchestration.core import settings
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.demo.event_log import append_event_log
 from bakery_orchestration.demo.generator import DemoBakery, demo_bakeries, demo_products, demo_sales
 from bakery_orchestration.demo.landing import write_landing_files
 from bakery_orchestration.demo.planning_data import load_demo_planning_data
-from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.instance import register_tenant_partitions
-from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.sales.history import store_sales_history
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants import registry

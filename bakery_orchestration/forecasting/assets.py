@@ -7,14 +7,14 @@ import dagster as dg
 import pandas as pd
 
 from bakery_orchestration.audit.writer import output_id
-from bakery_orchestration.daily_asset import daily_asset
+from bakery_orchestration.core.names import FORECASTING_GROUP
+from bakery_orchestration.core.partitions import split_key, tenant_partitions
+from bakery_orchestration.core.readable import per_tenant, rounded
 from bakery_orchestration.forecasting.service import forecast_for_day, forecast_summary, train_model
-from bakery_orchestration.names import FORECASTING_GROUP
-from bakery_orchestration.partitions import split_key, tenant_partitions
-from bakery_orchestration.readable import per_tenant, rounded
-from bakery_orchestration.sales import receipts
+from bakery_orchestration.framework.daily_asset import daily_asset
+from bakery_orchestration.framework.io_manager import PartitionTables
+from bakery_orchestration.storage import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
-from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.tenants.registry import get_tenant
 
 

@@ -23,10 +23,10 @@ from multiprocessing import get_context
 import numpy as np
 import pandas as pd
 
+from bakery_orchestration.core.metrics import forecast_metrics, interval_coverage
 from bakery_orchestration.forecasting import features as ft
 from bakery_orchestration.forecasting.baselines import BASELINES
 from bakery_orchestration.forecasting.model import DemandModel, ModelConfig, TenantCalendar
-from bakery_orchestration.metrics import forecast_metrics, interval_coverage
 from bakery_orchestration.validation.rules import AccuracyRules, ScoredDay, retrain_decision
 
 MODEL = "model"

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.forecasting.model import DemandModel, TenantCalendar
 from bakery_orchestration.forecasting.serialization import ModelFormatError
 from bakery_orchestration.forecasting.store import StoredModel, latest_model, save_model

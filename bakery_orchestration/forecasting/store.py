@@ -13,8 +13,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.db.schema import forecast_models
-from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.forecasting.model import DemandModel
 
 MODEL_FORMAT = "demand-model"

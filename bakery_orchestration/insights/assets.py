@@ -3,10 +3,10 @@
 import dagster as dg
 import pandas as pd
 
-from bakery_orchestration.daily_asset import daily_asset
+from bakery_orchestration.core.names import OPERATIONS_OWNER, REPORTING_GROUP
+from bakery_orchestration.framework.daily_asset import daily_asset
+from bakery_orchestration.framework.io_manager import PartitionTables
 from bakery_orchestration.insights.rules import derive_insights
-from bakery_orchestration.names import OPERATIONS_OWNER, REPORTING_GROUP
-from bakery_orchestration.storage.io_manager import PartitionTables
 
 
 @daily_asset(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 ALLOW_PRIVATE_ENV = "BAKERY_WEBHOOK_ALLOW_PRIVATE"
 ALLOWED_NETWORKS_ENV = "BAKERY_WEBHOOK_ALLOWED_NETWORKS"

@@ -2,7 +2,7 @@
 
 A notification must not fail the run that produced the data it announces: the caller records
 `status="failed"` with `error` and carries on. Transient failures (connect errors, timeouts,
-429, 5xx) are retried by the transport (bakery_orchestration.http_calls); a `policy` restricts
+429, 5xx) are retried by the transport (bakery_orchestration.core.http_calls); a `policy` restricts
 the addresses reached (tenants' webhooks, notifications.addresses); a `secret` signs the POST
 (notifications.signing). The response is read only up to `max_response_bytes`.
 """
@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import httpx
 
-from bakery_orchestration.http_calls import (
+from bakery_orchestration.core.http_calls import (
     TRANSIENT_STATUSES,
     CountingTransport,
     Limits,

@@ -7,18 +7,18 @@ import dagster as dg
 import pandas as pd
 
 from bakery_orchestration.audit.writer import output_id
-from bakery_orchestration.automation.policies import SERVICE_RETRY_POLICY
-from bakery_orchestration.daily_asset import daily_asset
+from bakery_orchestration.core.names import OPERATIONS_OWNER, PLANNING_GROUP, REPORTING_GROUP
+from bakery_orchestration.core.partitions import split_key
+from bakery_orchestration.core.readable import markdown_table, per_tenant, rounded
 from bakery_orchestration.db.schema import validation_runs
-from bakery_orchestration.names import OPERATIONS_OWNER, PLANNING_GROUP, REPORTING_GROUP
+from bakery_orchestration.framework.daily_asset import daily_asset
+from bakery_orchestration.framework.io_manager import PartitionTables
+from bakery_orchestration.framework.policies import SERVICE_RETRY_POLICY
 from bakery_orchestration.notifications.resources import WebhookNotifier
-from bakery_orchestration.partitions import split_key
 from bakery_orchestration.planning import checks, daily, store
 from bakery_orchestration.planning.summary import build_daily_summary
 from bakery_orchestration.planning.summary_markdown import summary_markdown
-from bakery_orchestration.readable import markdown_table, per_tenant, rounded
 from bakery_orchestration.storage.database import OrchestrationDatabase
-from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.storage.rows import read_partition
 from bakery_orchestration.tenants.registry import get_tenant
 from bakery_orchestration.validation.assets import forecast_validation

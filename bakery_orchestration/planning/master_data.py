@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.db import planning as tables
-from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.planning.procurement import parse_weekdays
 from bakery_orchestration.tenants.registry import get_tenant, load_products
 

@@ -8,7 +8,7 @@ dependency of the project; replays only need whole minutes over a few weeks.
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12), ("weekday", 0, 7))
 

@@ -14,7 +14,7 @@ from datetime import date
 
 import pandas as pd
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 MISSING_SALES = "missing-sales"
 BAD_ROWS = "bad-rows"

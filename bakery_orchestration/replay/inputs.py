@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 REQUIRED = ("date", "product", "quantity")
 

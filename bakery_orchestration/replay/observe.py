@@ -10,8 +10,8 @@ import dagster as dg
 import sqlalchemy as sa
 
 from bakery_orchestration.audit.policy import run_number
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.db import schema
-from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.replay.report import AlertEvent, CheckFailure, RunNote
 
 

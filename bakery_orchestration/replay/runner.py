@@ -28,12 +28,13 @@ from bakery_orchestration.automation.schedules import (
     WEEKLY_RETRAINING_SCHEDULE,
     ScheduleSettings,
 )
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.names import IO_MANAGER_KEY
+from bakery_orchestration.core.partitions import date_partitions, partition_key
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.definitions import build_definitions
-from bakery_orchestration.errors import BakeryError
-from bakery_orchestration.names import IO_MANAGER_KEY
+from bakery_orchestration.framework.io_manager import OrchestrationIOManager
 from bakery_orchestration.notifications.resources import WebhookNotifier
-from bakery_orchestration.partitions import date_partitions, partition_key
 from bakery_orchestration.replay import inject, observe
 from bakery_orchestration.replay.cron import ticks_between
 from bakery_orchestration.replay.inputs import ReplaySales, mornings, sales_of
@@ -43,7 +44,6 @@ from bakery_orchestration.replay.world import create_tenant
 from bakery_orchestration.sales.landing_files import sales_file
 from bakery_orchestration.sales.resources import LocalFilesSalesSource
 from bakery_orchestration.storage.database import OrchestrationDatabase
-from bakery_orchestration.storage.io_manager import OrchestrationIOManager
 from bakery_orchestration.tenants.registry import Tenant
 
 RUN_TAGS = {"bakery/run_type": "manual", "bakery/triggered_by": "user:replay"}

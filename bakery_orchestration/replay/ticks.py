@@ -11,8 +11,8 @@ from datetime import datetime
 import dagster as dg
 
 from bakery_orchestration.audit.recorder import finalize_run
-from bakery_orchestration.errors import BakeryError
-from bakery_orchestration.partitions import partition_key, split_key
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.partitions import partition_key, split_key
 from bakery_orchestration.replay.report import RunNote
 from bakery_orchestration.storage.database import OrchestrationDatabase
 

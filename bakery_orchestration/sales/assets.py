@@ -11,13 +11,13 @@ from datetime import timedelta
 
 import dagster as dg
 
-from bakery_orchestration.automation.policies import after_outage
-from bakery_orchestration.daily_asset import daily_asset
+from bakery_orchestration.core.names import SALES_GROUP
+from bakery_orchestration.core.partitions import split_key
 from bakery_orchestration.db.schema import daily_sales as daily_sales_table
 from bakery_orchestration.db.schema import sales_quarantine
-from bakery_orchestration.names import SALES_GROUP
-from bakery_orchestration.partitions import split_key
-from bakery_orchestration.sales import receipts
+from bakery_orchestration.framework.daily_asset import daily_asset
+from bakery_orchestration.framework.io_manager import PartitionTables
+from bakery_orchestration.framework.policies import after_outage
 from bakery_orchestration.sales.history import best_days
 from bakery_orchestration.sales.resources import (
     SalesSource,
@@ -25,8 +25,8 @@ from bakery_orchestration.sales.resources import (
     SalesSourceUnavailable,
 )
 from bakery_orchestration.sales.validation import SalesLimits, ValidatedSales, validate_sales_rows
+from bakery_orchestration.storage import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
-from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.storage.rows import read_partition
 from bakery_orchestration.tenants.registry import get_tenant, load_products
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import httpx
 import pandas as pd
 
-from bakery_orchestration.http_calls import (
+from bakery_orchestration.core.http_calls import (
     TRANSIENT_STATUSES,
     CountingTransport,
     Limits,

@@ -24,8 +24,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bakery_orchestration.errors import BakeryError
-from bakery_orchestration.partitions import validate_slug
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.partitions import validate_slug
 from bakery_orchestration.sales.source_types import (
     ChangesPage,
     RawSales,

@@ -41,9 +41,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.settings import MAX_UNITS_ENV, max_units_per_day
 from bakery_orchestration.db.schema import daily_sales
-from bakery_orchestration.errors import BakeryError
-from bakery_orchestration.settings import MAX_UNITS_ENV, max_units_per_day
 
 FIELDS = ("date", "product", "quantity")
 REASONS = (

@@ -6,10 +6,10 @@ from functools import cache
 import dagster as dg
 import sqlalchemy as sa
 
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.db.engine import shared_engine
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.db.schema import tenants
-from bakery_orchestration.errors import BakeryError
 
 
 class OrchestrationDatabase(dg.ConfigurableResource):

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import sqlalchemy as sa
 
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.partitions import validate_slug
 from bakery_orchestration.db.schema import products, tenants
 from bakery_orchestration.db.tenants import TENANT_STATUSES, TENANT_TIERS
-from bakery_orchestration.errors import BakeryError
 from bakery_orchestration.notifications.addresses import check_webhook_url
 from bakery_orchestration.notifications.signing import new_secret
-from bakery_orchestration.partitions import validate_slug
 
 PRODUCT_COLUMNS = ("product_id", "name", "unit_price", "unit_cost")
 PRODUCT_OPTIONAL = {

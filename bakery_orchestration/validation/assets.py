@@ -7,15 +7,14 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from bakery_orchestration.daily_asset import daily_asset
+from bakery_orchestration.core.names import VALIDATION_GROUP
+from bakery_orchestration.core.partitions import previous_day, split_key
+from bakery_orchestration.core.readable import markdown_table, per_tenant, rounded
 from bakery_orchestration.db.schema import demand_forecasts, sales_quarantine
-from bakery_orchestration.forecasting.assets import demand_forecast
-from bakery_orchestration.names import VALIDATION_GROUP
-from bakery_orchestration.partitions import previous_day, split_key
-from bakery_orchestration.readable import markdown_table, per_tenant, rounded
+from bakery_orchestration.framework.daily_asset import daily_asset
+from bakery_orchestration.framework.io_manager import PartitionTables
 from bakery_orchestration.sales.history import load_sales_history
 from bakery_orchestration.storage.database import OrchestrationDatabase
-from bakery_orchestration.storage.io_manager import PartitionTables
 from bakery_orchestration.storage.rows import read_partition
 from bakery_orchestration.validation.scoring import score_day
 
@@ -24,7 +23,8 @@ HEADLINE = ("mape", "mae", "rmse", "r2", "wape", "naive_wape", "accuracy", "bias
 
 @daily_asset(
     group_name=VALIDATION_GROUP,
-    deps=[dg.AssetDep(demand_forecast, partition_mapping=previous_day)],
+    # By key: validation sits below forecasting in the package layers (docs/ARCHITECTURE.md).
+    deps=[dg.AssetDep("demand_forecast", partition_mapping=previous_day)],
 )
 def forecast_validation(
     context: dg.AssetExecutionContext, daily_sales: pd.DataFrame, database: OrchestrationDatabase

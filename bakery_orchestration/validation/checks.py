@@ -13,9 +13,9 @@ from datetime import timedelta
 import dagster as dg
 import sqlalchemy as sa
 
-from bakery_orchestration.daily_asset import batch_check_result
+from bakery_orchestration.core.partitions import split_key, tenant_day_partitions
 from bakery_orchestration.db.schema import validation_runs
-from bakery_orchestration.partitions import split_key, tenant_day_partitions
+from bakery_orchestration.framework.daily_asset import batch_check_result
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.validation.history import scored_days, tenant_rules
 from bakery_orchestration.validation.rules import AccuracyRules, ScoredDay, accuracy_verdict

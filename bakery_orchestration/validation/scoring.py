@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from bakery_orchestration.metrics import forecast_metrics, interval_coverage
+from bakery_orchestration.core.metrics import forecast_metrics, interval_coverage
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from bakery_orchestration.batches import run_tenants
+from bakery_orchestration.core.batches import run_tenants
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.demo.run import prepare_tenants

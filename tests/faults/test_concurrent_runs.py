@@ -15,10 +15,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
-from bakery_orchestration.partitions import partition_key
-from bakery_orchestration.storage.io_manager import OrchestrationIOManager, PartitionTables
+from bakery_orchestration.framework.io_manager import OrchestrationIOManager, PartitionTables
 from bakery_orchestration.tenants.registry import add_tenant
 from tests.faults.conftest import partition_rows
 from tests.integration.audit_world import DAY, killable_command

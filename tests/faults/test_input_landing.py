@@ -12,11 +12,11 @@ from datetime import date, timedelta
 import dagster as dg
 import pytest
 
-from bakery_orchestration.partitions import partition_key
+from bakery_orchestration.core.partitions import partition_key
+from bakery_orchestration.core.settings import landing_dir
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.sales.assets import daily_sales
 from bakery_orchestration.sales.resources import LocalFilesSalesSource, SalesSourceError
-from bakery_orchestration.settings import landing_dir
 from tests.faults.input_support import invoke, record_case, row_counts
 
 DAY = date(2026, 3, 2)

@@ -3,8 +3,8 @@ characters, unicode look-alikes) are refused with one line and leave the registr
 
 import pytest
 
-from bakery_orchestration.errors import BakeryError
-from bakery_orchestration.partitions import partition_key, validate_slug
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.partitions import partition_key, validate_slug
 from tests.faults.input_support import invoke, one_line_error, record_case, row_counts
 
 HOSTILE = {

@@ -15,8 +15,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.definitions import build_definitions
-from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.sales.resources import HttpSalesSource, LocalFilesSalesSource
 from tests.faults.conftest import partition_rows

@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from bakery_orchestration.audit.recorder import finalize_run
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
 from bakery_orchestration.db.schema import forecast_models, orchestration_runs
 from bakery_orchestration.definitions import build_definitions
 from bakery_orchestration.demo.run import prepare_tenants
-from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from tests.dagster_state import clear_stale_state_storage
@@ -118,7 +118,7 @@ import sys
 import dagster as dg
 import pytest
 from bakery_orchestration.definitions import build_definitions
-from bakery_orchestration.partitions import partition_key
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.resources import local_resources
 
 url, home, tenant, day, run_id = sys.argv[1:]

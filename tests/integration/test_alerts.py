@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from bakery_orchestration.automation.alert_sensor import alert_sensor
 from bakery_orchestration.automation.freshness import build_sales_freshness_sensor
+from bakery_orchestration.core.partitions import split_key
 from bakery_orchestration.db.schema import alerts, sales_receipts
-from bakery_orchestration.partitions import split_key
 from bakery_orchestration.validation.checks import accuracy_result, coverage_result
 from bakery_orchestration.validation.rules import AccuracyRules, ScoredDay
 from tests.helpers.http_server import Reply, ScriptedServer

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from bakery_orchestration.audit import queries
 from bakery_orchestration.audit.recorder import finalize_run
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.db.schema import (
     forecast_models,
     orchestration_runs,
@@ -22,7 +23,6 @@ from bakery_orchestration.db.schema import (
     tenants,
 )
 from bakery_orchestration.forecasting import assets as forecasting_assets
-from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
 from tests.helpers.http_server import Reply, ScriptedServer
 from tests.integration.audit_world import (

@@ -24,9 +24,9 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 from dagster_shared.serdes import deserialize_value
 from sqlalchemy.engine import make_url
 
+from bakery_orchestration.automation.execution import executor_for
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.definitions import build_definitions
-from bakery_orchestration.execution import executor_for
-from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.sales.resources import HttpSalesSource
 from tests.postgres import require_postgres
 

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook
 
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.db import schema
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.migrate import ensure_schema
@@ -25,7 +26,6 @@ from bakery_orchestration.definitions import build_definitions
 from bakery_orchestration.demo.run import prepare_tenants
 from bakery_orchestration.instance import register_tenant_partitions
 from bakery_orchestration.notifications.resources import WebhookNotifier
-from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.tenants.registry import get_tenant
 from tests.conftest import DIALECTS

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.db.schema import alerts, daily_sales, sales_quarantine
 from bakery_orchestration.demo.generator import demo_bakeries, demo_sales
-from bakery_orchestration.partitions import partition_key
 from bakery_orchestration.replay import observe
 from bakery_orchestration.replay.inject import Injections, parse_injection
 from bakery_orchestration.replay.inputs import read_replay_sales

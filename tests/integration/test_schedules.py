@@ -12,10 +12,10 @@ from bakery_orchestration.automation.schedules import (
     build_daily_cycle_schedule,
     build_weekly_retraining_schedule,
 )
+from bakery_orchestration.core.partitions import tenant_day_partitions
 from bakery_orchestration.db.schema import forecast_models, validation_runs
 from bakery_orchestration.definitions import build_definitions
 from bakery_orchestration.forecasting.assets import ForecastModelConfig
-from bakery_orchestration.partitions import tenant_day_partitions
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.tenants.registry import list_tenants
 from tests.integration.automation_support import add_tenants, migrated_database

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from bakery_orchestration.automation.jobs import DAILY_GROUPS
 from bakery_orchestration.automation.late_sales import (
     OPEN_DAY_ASSETS,
     PAST_DAY_ASSETS,
@@ -19,7 +20,6 @@ from bakery_orchestration.automation.tenant_partitions import (
     tenant_partitions_sensor,
 )
 from bakery_orchestration.definitions import build_definitions
-from bakery_orchestration.jobs import DAILY_GROUPS
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.sales.resources import LocalFilesSalesSource
 from bakery_orchestration.tenants import registry

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from bakery_orchestration.audit.recorder import finalize_run
 from bakery_orchestration.automation.alert_sensor import alert_sensor
 from bakery_orchestration.automation.batch_split import batch_split_sensor
-from bakery_orchestration.batches import Batch
+from bakery_orchestration.core.batches import Batch
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.db.schema import alerts, demand_forecasts
 from bakery_orchestration.demo.generator import demo_bakeries, demo_sales
 from bakery_orchestration.demo.landing import write_landing_files
-from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
 from tests.integration.audit_world import DAY, prepared_world
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from bakery_orchestration.audit.recorder import finalize_run
 from bakery_orchestration.automation.alert_sensor import alert_sensor
 from bakery_orchestration.automation.late_sales import OPEN_DAY_ASSETS, PAST_DAY_ASSETS
+from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.db.schema import alerts, sales_receipts
-from bakery_orchestration.partitions import partition_key
 from tests.conftest import DIALECTS
 from tests.integration.audit_world import DAY, corrupt_model_digests, prepared_world
 

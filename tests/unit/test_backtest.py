@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from bakery_orchestration.cli.backtest import file_calendar
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.forecasting.backtest import (
     production_refit,
     render_backtest,

@@ -6,9 +6,9 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from bakery_orchestration.batches import Batch, plan_batches, run_tenants, tenants_per_run
-from bakery_orchestration.daily_asset import batch_check_result, batch_metadata
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.batches import Batch, plan_batches, run_tenants, tenants_per_run
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.framework.daily_asset import batch_check_result, batch_metadata
 
 DAY = date(2026, 3, 16)
 ORDER = ["a", "b", "c", "d", "e", "f", "g"]

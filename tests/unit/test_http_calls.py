@@ -4,7 +4,7 @@ descriptions, and the retry settings handed to httpx-retries."""
 import httpx
 import pytest
 
-from bakery_orchestration.http_calls import (
+from bakery_orchestration.core.http_calls import (
     Limits,
     ResponseLimitExceeded,
     describe_status,

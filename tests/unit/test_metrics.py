@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from bakery_orchestration.metrics import forecast_metrics, interval_coverage
+from bakery_orchestration.core.metrics import forecast_metrics, interval_coverage
 
 
 @pytest.mark.parametrize(

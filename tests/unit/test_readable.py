@@ -1,8 +1,8 @@
 """Scope: metadata made readable (Markdown tables, rounding, per-tenant keys) and the owner's
 summary rendered as Markdown, on hand-made values."""
 
+from bakery_orchestration.core.readable import MAX_TABLE_ROWS, markdown_table, per_tenant, rounded
 from bakery_orchestration.planning.summary_markdown import summary_markdown
-from bakery_orchestration.readable import MAX_TABLE_ROWS, markdown_table, per_tenant, rounded
 
 
 def test_markdown_table_formats_cells_and_counts_rows_left_out():

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.replay import inject
 from bakery_orchestration.replay.cron import ticks_between
 from bakery_orchestration.replay.inputs import check_window, read_replay_sales

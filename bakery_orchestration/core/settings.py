@@ -9,7 +9,7 @@ at import time: callers ask when they need an answer.
 import os
 from pathlib import Path
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 DATABASE_URL_ENV = "BAKERY_DATABASE_URL"
 HOME_ENV = "BAKERY_HOME"

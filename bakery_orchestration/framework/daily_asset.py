@@ -2,8 +2,8 @@
 one is partitioned the same way, persisted by the orchestration IO manager and audited when its
 step fails.
 
-It also runs the asset over a tenant batch (a partition range, see ``batches.py``). The asset is
-written for one tenant-day: ``context.partition_key`` is that tenant-day and each
+It also runs the asset over a tenant batch (a partition range, see ``core/batches.py``). The asset
+is written for one tenant-day: ``context.partition_key`` is that tenant-day and each
 ``pd.DataFrame`` input is that tenant-day's rows. In a batch run the decorator calls it once per
 tenant-day with a context whose ``partition_key`` is that tenant-day, then hands the IO manager a
 ``{partition key: PartitionTables}`` mapping. In a batch:
@@ -30,9 +30,9 @@ import dagster as dg
 import pandas as pd
 
 from bakery_orchestration.audit.recorder import audit_failure_hook
-from bakery_orchestration.batches import TenantDayFailure
-from bakery_orchestration.names import IO_MANAGER_KEY
-from bakery_orchestration.partitions import split_key, tenant_day_partitions
+from bakery_orchestration.core.batches import TenantDayFailure
+from bakery_orchestration.core.names import IO_MANAGER_KEY
+from bakery_orchestration.core.partitions import split_key, tenant_day_partitions
 
 DEFAULT_KINDS = frozenset({"python", "sql"})
 

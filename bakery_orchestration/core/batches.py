@@ -28,8 +28,8 @@ from datetime import date
 
 import dagster as dg
 
-from bakery_orchestration.errors import BakeryError
-from bakery_orchestration.partitions import partition_key, split_key, tenant_day_partitions
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.partitions import partition_key, split_key, tenant_day_partitions
 
 TENANTS_PER_RUN_ENV = "BAKERY_TENANTS_PER_RUN"
 BATCH_TAG = "bakery/batch_tenants"

@@ -16,7 +16,7 @@ from datetime import date
 
 import dagster as dg
 
-from bakery_orchestration.errors import BakeryError
+from bakery_orchestration.core.errors import BakeryError
 
 TIMEZONE = "Europe/Madrid"
 DEFAULT_START = "2025-01-01"

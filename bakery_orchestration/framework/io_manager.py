@@ -13,7 +13,7 @@ import dagster as dg
 import pandas as pd
 
 from bakery_orchestration.audit.recorder import record_output
-from bakery_orchestration.partitions import split_key
+from bakery_orchestration.core.partitions import split_key
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.rows import (
     lock_partitions,

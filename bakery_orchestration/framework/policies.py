@@ -1,7 +1,7 @@
 """Which layer retries which failure: one layer per kind (docs/RELIABILITY.md).
 
 - A transient HTTP failure (connect error, timeout, dropped connection, 429, 5xx): the HTTP
-  client's transport, inside one step attempt (bakery_orchestration.http_calls).
+  client's transport, inside one step attempt (bakery_orchestration.core.http_calls).
 - A Sales Service outage longer than the client's tries: the ``daily_sales`` step, again after
   a pause (``after_outage``); no other failure of that step is retried.
 - A database blip during the summary: ``SERVICE_RETRY_POLICY`` on ``daily_summary`` (its webhook
