@@ -13,6 +13,7 @@ from bakery_orchestration.insights import assets as insights_assets
 from bakery_orchestration.planning import assets as planning_assets
 from bakery_orchestration.resources import environment, resources_for
 from bakery_orchestration.sales import assets as sales_assets
+from bakery_orchestration.sales.assets import SALES_HISTORY
 from bakery_orchestration.validation import assets as validation_assets
 from bakery_orchestration.validation import checks as validation_checks
 
@@ -28,7 +29,8 @@ ASSET_MODULES = [
 def build_definitions(resources: dict | None = None) -> dg.Definitions:
     env = environment()
     return dg.Definitions(
-        assets=dg.load_assets_from_modules(ASSET_MODULES),
+        # load_assets_from_modules picks up asset definitions, not specs: the history is listed.
+        assets=[*dg.load_assets_from_modules(ASSET_MODULES), SALES_HISTORY],
         asset_checks=dg.load_asset_checks_from_modules([validation_checks]),
         jobs=[daily_cycle_job, retrain_model_job],
         schedules=build_schedules(),

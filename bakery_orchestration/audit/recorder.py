@@ -13,7 +13,6 @@ import os
 import resource
 import socket
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 
 import dagster as dg
 import sqlalchemy as sa
@@ -23,6 +22,7 @@ from bakery_orchestration.audit import policy, writer
 from bakery_orchestration.audit.performance import performance_metrics
 from bakery_orchestration.core.batches import BATCH_TAG, run_partition_keys
 from bakery_orchestration.core.partitions import split_key
+from bakery_orchestration.core.versions import release
 from bakery_orchestration.storage import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.storage.tables import ASSET_STORAGE
@@ -32,10 +32,8 @@ MAX_STEP_RETRIES = 3
 
 
 def code_version() -> str:
-    try:
-        return version("bakery_orchestration")
-    except PackageNotFoundError:
-        return "unknown"
+    """The package version and git commit (``core/versions.release``)."""
+    return release()
 
 
 def _process_cpu_seconds() -> float:

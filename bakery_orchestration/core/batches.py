@@ -41,6 +41,8 @@ SPLIT_FROM_TAG = "bakery/split_from"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 MAX_TENANTS_PER_RUN = 200
+BACKFILL_PER_RUN_ENV = "BAKERY_BACKFILL_PARTITIONS_PER_RUN"
+DEFAULT_BACKFILL_PER_RUN = 20
 
 
 class TenantDayFailure(BakeryError):
@@ -49,15 +51,23 @@ class TenantDayFailure(BakeryError):
 
 def tenants_per_run(env: dict | None = None) -> int:
     """``BAKERY_TENANTS_PER_RUN`` (default 1: one run per tenant)."""
-    raw = (env if env is not None else os.environ).get(TENANTS_PER_RUN_ENV, "1")
+    return _run_size(TENANTS_PER_RUN_ENV, "1", env)
+
+
+def backfill_partitions_per_run(env: dict | None = None) -> int:
+    """``BAKERY_BACKFILL_PARTITIONS_PER_RUN`` (default 20): the daily assets' ``BackfillPolicy``,
+    the most tenant-days one run of a UI or sensor backfill covers."""
+    return _run_size(BACKFILL_PER_RUN_ENV, str(DEFAULT_BACKFILL_PER_RUN), env)
+
+
+def _run_size(name: str, default: str, env: dict | None) -> int:
+    raw = (env if env is not None else os.environ).get(name, default)
     try:
         size = int(raw)
     except ValueError:
         size = 0
     if not 1 <= size <= MAX_TENANTS_PER_RUN:
-        raise BakeryError(
-            f"{TENANTS_PER_RUN_ENV}={raw!r}: use a whole number from 1 to {MAX_TENANTS_PER_RUN}"
-        )
+        raise BakeryError(f"{name}={raw!r}: use a whole number from 1 to {MAX_TENANTS_PER_RUN}")
     return size
 
 

@@ -4,15 +4,16 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-import pandas as pd
 
 from bakery_orchestration.audit.writer import output_id
 from bakery_orchestration.core.names import FORECASTING_GROUP
 from bakery_orchestration.core.partitions import split_key, tenant_partitions
 from bakery_orchestration.core.readable import per_tenant, rounded
+from bakery_orchestration.core.versions import logic_version
 from bakery_orchestration.forecasting.service import forecast_for_day, forecast_summary, train_model
 from bakery_orchestration.framework.daily_asset import daily_asset
 from bakery_orchestration.framework.io_manager import PartitionTables
+from bakery_orchestration.sales.assets import SALES_HISTORY
 from bakery_orchestration.storage import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
 from bakery_orchestration.tenants.registry import get_tenant
@@ -29,7 +30,8 @@ class ForecastModelConfig(dg.Config):
     partitions_def=tenant_partitions,
     group_name=FORECASTING_GROUP,
     kinds={"scikitlearn", "sql"},
-    code_version="1",
+    code_version=logic_version(__name__),
+    deps=[SALES_HISTORY],
 )
 def forecast_model(
     context: dg.AssetExecutionContext, config: ForecastModelConfig, database: OrchestrationDatabase
@@ -48,12 +50,15 @@ def forecast_model(
 @daily_asset(
     group_name=FORECASTING_GROUP,
     kinds={"scikitlearn", "sql"},
-    deps=[forecast_model],
+    # What it reads: the model and the sales history up to D-1. The day's daily_sales partition
+    # is a dependency for order only (it appends D-1 to the history); its rows are not an input.
+    deps=[forecast_model, SALES_HISTORY, "daily_sales"],
 )
 def demand_forecast(
-    context: dg.AssetExecutionContext, daily_sales: pd.DataFrame, database: OrchestrationDatabase
+    context: dg.AssetExecutionContext, database: OrchestrationDatabase
 ) -> dg.Output[PartitionTables]:
-    """P10/P50/P90 demand per product for the partition date and the six days after it."""
+    """P10/P50/P90 demand per product for the partition date and the six days after it, from
+    the tenant's model and its sales history before that date."""
     tenant_slug, day = split_key(context.partition_key)
     tenant = get_tenant(database.engine, tenant_slug)
     run = forecast_for_day(database.engine, tenant, day)
@@ -91,7 +96,6 @@ def demand_forecast(
             "model_as_of": run.model_as_of.isoformat() if run.model_as_of else "none",
             "model_trained_in_this_run": run.trained_now,
             **({"model_trained_because": run.trained.reason} if run.trained else {}),
-            "yesterday_sales_products": len(daily_sales),
             **({"degraded": degraded} if degraded else {}),
         },
     )

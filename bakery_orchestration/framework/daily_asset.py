@@ -30,25 +30,37 @@ import dagster as dg
 import pandas as pd
 
 from bakery_orchestration.audit.recorder import audit_failure_hook
-from bakery_orchestration.core.batches import TenantDayFailure
+from bakery_orchestration.core.batches import TenantDayFailure, backfill_partitions_per_run
 from bakery_orchestration.core.names import IO_MANAGER_KEY
 from bakery_orchestration.core.partitions import split_key, tenant_day_partitions
+from bakery_orchestration.core.versions import logic_version
 
 DEFAULT_KINDS = frozenset({"python", "sql"})
 
 
 def daily_asset(*, group_name: str, kinds: set[str] | frozenset[str] = DEFAULT_KINDS, **kwargs):
-    """``@dg.asset`` for the daily graph; extra keyword arguments pass through."""
-    asset = dg.asset(
-        partitions_def=tenant_day_partitions,
-        group_name=group_name,
-        io_manager_key=IO_MANAGER_KEY,
-        kinds=set(kinds),
-        code_version=kwargs.pop("code_version", "1"),
-        hooks={audit_failure_hook},
-        **kwargs,
-    )
-    return lambda fn: asset(per_tenant_day(fn))
+    """``@dg.asset`` for the daily graph; extra keyword arguments pass through.
+
+    Every daily asset gets: the tenant x day partitions, the orchestration IO manager, the audit
+    failure hook, a ``code_version`` hashed from its own logic (``core/versions.py``) and a
+    ``BackfillPolicy.multi_run`` so UI and sensor backfills run tenant batches like the schedule
+    (``BAKERY_BACKFILL_PARTITIONS_PER_RUN`` tenant-days per run, docs/SCALING.md).
+    """
+
+    def decorate(fn):
+        asset = dg.asset(
+            partitions_def=tenant_day_partitions,
+            group_name=group_name,
+            io_manager_key=IO_MANAGER_KEY,
+            kinds=set(kinds),
+            code_version=kwargs.pop("code_version", None) or logic_version(fn.__module__),
+            backfill_policy=dg.BackfillPolicy.multi_run(backfill_partitions_per_run()),
+            hooks={audit_failure_hook},
+            **kwargs,
+        )
+        return asset(per_tenant_day(fn))
+
+    return decorate
 
 
 def per_tenant_day(fn):

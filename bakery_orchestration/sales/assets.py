@@ -34,6 +34,9 @@ INPUT_CHECK = "sales_input_quality"
 RECEIVED_CHECK = "sales_received"
 
 
+SALES_SERVICE_POOL = "sales_service"
+
+
 class DailySalesConfig(dg.Config):
     max_bad_share: float = 0.2
     """Share of quarantined rows above which the partition fails its blocking check."""
@@ -41,6 +44,9 @@ class DailySalesConfig(dg.Config):
 
 @daily_asset(
     group_name=SALES_GROUP,
+    # Every call to the Sales Service holds a slot of this pool (docs/SCALING.md): however many
+    # runs the queue starts, at most the pool's limit of them fetch sales at once.
+    pool=SALES_SERVICE_POOL,
     check_specs=[
         dg.AssetCheckSpec(INPUT_CHECK, asset="daily_sales", blocking=True),
         dg.AssetCheckSpec(
@@ -167,3 +173,15 @@ def _received_result(state: str, tenant: str, sales_date) -> dg.AssetCheckResult
         else f"{tenant} {sales_date}: sales missing at cycle time; forecast and plans made "
         "without them (degraded) until they arrive",
     )
+
+
+SALES_HISTORY = dg.AssetSpec(
+    "sales_history",
+    deps=["daily_sales"],
+    group_name=SALES_GROUP,
+    kinds={"sql"},
+    description="Every tenant's daily sales per product in the orchestration database (table "
+    "`daily_sales`): appended one day at a time by the `daily_sales` partitions and in bulk by "
+    "`bakery-orch import-sales`. The forecast and the model read the history from here, not "
+    "from one partition's rows.",
+)

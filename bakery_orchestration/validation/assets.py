@@ -24,7 +24,7 @@ HEADLINE = ("mape", "mae", "rmse", "r2", "wape", "naive_wape", "accuracy", "bias
 @daily_asset(
     group_name=VALIDATION_GROUP,
     # By key: validation sits below forecasting in the package layers (docs/ARCHITECTURE.md).
-    deps=[dg.AssetDep("demand_forecast", partition_mapping=previous_day)],
+    deps=[dg.AssetDep("demand_forecast", partition_mapping=previous_day), "sales_history"],
 )
 def forecast_validation(
     context: dg.AssetExecutionContext, daily_sales: pd.DataFrame, database: OrchestrationDatabase
