@@ -30,7 +30,13 @@ import dagster as dg
 import pandas as pd
 
 from bakery_orchestration.audit.recorder import audit_failure_hook
-from bakery_orchestration.core.batches import TenantDayFailure, backfill_partitions_per_run
+from bakery_orchestration.core.batches import (
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    TenantDayFailure,
+    backfill_partitions_per_run,
+)
+from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.core.names import IO_MANAGER_KEY
 from bakery_orchestration.core.partitions import split_key, tenant_day_partitions
 from bakery_orchestration.core.versions import logic_version
@@ -72,6 +78,7 @@ def per_tenant_day(fn):
 
     @functools.wraps(fn)
     def asset_fn(context: dg.AssetExecutionContext, **kwargs) -> Iterator[Any]:
+        _refuse_a_truncated_range(context)
         if not context.has_partition_key_range:
             yield from _events(fn(context, **kwargs))
             return
@@ -88,6 +95,25 @@ def per_tenant_day(fn):
         parameters=parameters, return_annotation=inspect.Signature.empty
     )
     return asset_fn
+
+
+def _refuse_a_truncated_range(context: dg.AssetExecutionContext) -> None:
+    """Fail a run whose tags cover a range of tenant-days when Dagster hands the step only one.
+
+    A backfill launched from a *job's* partitions page over tenant x day partitions, with the
+    assets' ``BackfillPolicy``, gets range tags but its steps see only the range's first key
+    (dagster-io/dagster#28861). Left alone, the run would succeed having done one tenant-day and
+    the backfill would call the others done. Asset backfills (the asset graph, the asset's
+    partitions page, ``bakery-orch backfill``, the late-sales sensor) are not affected.
+    """
+    start, end = context.run.tags.get(RANGE_START_TAG), context.run.tags.get(RANGE_END_TAG)
+    if start and end and start != end and not context.has_partition_key_range:
+        raise BakeryError(
+            f"this run covers tenant-days {start} .. {end} but Dagster gave the step only "
+            f"{context.partition_key} (a job backfill of tenant x day partitions runs only the "
+            "first key, dagster-io/dagster#28861): nothing was written; launch the backfill "
+            "from the asset graph or with `bakery-orch backfill` (docs/OPERATIONS.md)"
+        )
 
 
 def _events(result) -> list:
