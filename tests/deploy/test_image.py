@@ -126,6 +126,9 @@ def test_lock_installs_with_require_hashes_in_a_clean_venv(tmp_path):
         result = subprocess.run(step, capture_output=True, text=True, cwd=tmp_path)
         assert result.returncode == 0, f"{step}:\n{result.stdout}\n{result.stderr}"
     assert "No broken requirements found." in result.stdout
-    probe = "import dagster, dagster_k8s, bakery_orchestration; print(dagster.__version__)"
+    probe = (
+        "import dagster, dagster_k8s, bakery_orchestration; "
+        "from importlib.metadata import version; print(version('dagster'))"
+    )
     run = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "1.13.27"

@@ -6,19 +6,15 @@ resources and no migration container; the definitions load and validate in both 
 only production with BAKERY_STEP_PODS=true runs steps in their own pods.
 """
 
+import json
 import subprocess
 import sys
+from os import environ
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import yaml
-from dagster._config import process_config
-from dagster._core.definitions.reconstruct import ReconstructableRepository
-from dagster._core.launcher import LaunchRunContext
-from dagster._core.origin import JobPythonOrigin
-from dagster._core.test_utils import create_run_for_test
-from dagster._grpc.types import ExecuteRunArgs
 from dagster_k8s import K8sRunLauncher
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 from dagster_shared.serdes import deserialize_value
@@ -28,6 +24,7 @@ from bakery_orchestration.automation.execution import executor_for
 from bakery_orchestration.core.partitions import partition_key
 from bakery_orchestration.definitions import build_definitions
 from bakery_orchestration.sales.resources import HttpSalesSource
+from tests.helpers.http_server import Reply, ScriptedServer
 from tests.postgres import require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,42 +64,20 @@ def production_instance(tmp_path, monkeypatch, postgres_server):
     instance.dispose()
 
 
-class RecordingBatchApi:
-    """Stands in for kubernetes.client.BatchV1Api: keeps the Jobs it is asked to create."""
-
-    def __init__(self) -> None:
-        self.created: list[tuple[str, object]] = []
-
-    def create_namespaced_job(self, body, namespace, **_kwargs):
-        self.created.append((namespace, body))
-        return body
-
-
-def _launcher(instance: dg.DagsterInstance, tmp_path: Path) -> tuple[K8sRunLauncher, list]:
-    """The instance's run launcher, as the daemon would build it, but talking to no cluster."""
-    data = instance.get_ref().run_launcher_data
-    result = process_config(K8sRunLauncher.config_type(), data.config_dict)
-    assert result.success, result.errors
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
+def _kubeconfig(path: Path, server: str) -> Path:
+    path.write_text(
         yaml.safe_dump(
             {
                 "apiVersion": "v1",
                 "kind": "Config",
-                "clusters": [{"name": "none", "cluster": {"server": "https://127.0.0.1:1"}}],
-                "users": [{"name": "none", "user": {"token": "none"}}],
-                "contexts": [{"name": "none", "context": {"cluster": "none", "user": "none"}}],
-                "current-context": "none",
+                "clusters": [{"name": "test", "cluster": {"server": server}}],
+                "users": [{"name": "test", "user": {"token": "test"}}],
+                "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
+                "current-context": "test",
             }
         )
     )
-    batch = RecordingBatchApi()
-    launcher = K8sRunLauncher(
-        **{**result.value, "load_incluster_config": False, "kubeconfig_file": str(kubeconfig)},
-        k8s_client_batch_api=batch,
-    )
-    launcher.register_instance(instance)
-    return launcher, batch.created
+    return path
 
 
 @pytest.mark.postgres
@@ -112,13 +87,15 @@ def test_production_instance_stores_runs_and_partitions_in_postgres(production_i
     assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
     instance.add_dynamic_partitions("tenant", ["bakery-a", "bakery-b"])
     assert instance.get_dynamic_partitions("tenant") == ["bakery-a", "bakery-b"]
-    run = create_run_for_test(instance, job_name="daily_cycle_job")
+    run = instance.add_run(dg.DagsterRun(job_name="daily_cycle_job"))
     assert instance.get_run_by_id(run.run_id).job_name == "daily_cycle_job"
 
     coordinator = instance.run_coordinator
     assert type(coordinator).__name__ == "QueuedRunCoordinator"
+    per_value = {"applyLimitPerUniqueValue": True}
     assert coordinator.get_run_queue_config().tag_concurrency_limits == [
-        {"key": "dagster/partition/tenant", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+        {"key": "dagster/partition/tenant", "value": per_value, "limit": 1},
+        {"key": "dagster/backfill", "value": per_value, "limit": 1},
     ]
     assert instance.run_monitoring_enabled
     assert instance.run_monitoring_max_runtime_seconds == 3600
@@ -128,66 +105,99 @@ def test_production_instance_stores_runs_and_partitions_in_postgres(production_i
 
 
 @pytest.mark.postgres
-def test_run_pod_is_the_expected_kubernetes_job(production_instance, tmp_path):
-    launcher, created = _launcher(production_instance, tmp_path)
-    # What the code server reports: the chart sets DAGSTER_CURRENT_IMAGE on it, and with
-    # includeConfigInLaunchedRuns off it reports no container context of its own.
-    repository = ReconstructableRepository.for_module(
-        "bakery_orchestration.definitions",
-        "defs",
-        working_directory="/opt/bakery",
-        container_image=IMAGE,
-    ).get_python_origin()
-    assert repository.container_context is None
-    key = partition_key("bakery-a", "2026-03-02")
-    run = create_run_for_test(
-        production_instance,
-        job_name="daily_cycle_job",
-        job_code_origin=JobPythonOrigin("daily_cycle_job", repository),
-        tags={"dagster/partition": str(key), "dagster/partition/tenant": "bakery-a"},
-    )
-    launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
-
-    [(namespace, job)] = created
-    assert namespace == NAMESPACE
-    pod = job.spec.template.spec
-    [container] = pod.containers
-    assert pod.init_containers is None  # migrations run once per rollout, never in run pods
-    assert container.image == IMAGE
-    assert container.command is None  # the image has no ENTRYPOINT: args are the whole command
-    assert container.args[:3] == ["dagster", "api", "execute_run"]
-    args = deserialize_value(container.args[3], ExecuteRunArgs)
-    assert args.run_id == run.run_id
+def test_run_pod_is_the_expected_kubernetes_job(tmp_path, monkeypatch, postgres_server):
+    """`dagster job launch` on the production instance, as the code server would launch a run:
+    the instance builds its K8sRunLauncher from deploy/dagster.yaml (Dagster validates the
+    config), which posts the run's Job to a Kubernetes API — here a real HTTP server on 127.0.0.1
+    that records it. Only the cluster address and the queue differ from production: the launch
+    goes straight to the launcher instead of through the daemon's queue."""
+    require_postgres(postgres_server)
+    url = make_url(postgres_server.create_database())
+    config = _yaml(DEPLOY / "dagster.yaml")
+    for storage in STORAGES:
+        config[storage]["config"]["postgres_db"].update(
+            hostname=url.host, port=url.port or 5432, db_name=url.database, username=url.username
+        )
+    with ScriptedServer() as kubernetes:
+        kubernetes.reply(lambda request: Reply(201, json.loads(request.body)))
+        launcher = config["run_launcher"]["config"]
+        assert launcher["load_incluster_config"] is True  # production: the pod's service account
+        launcher.update(
+            load_incluster_config=False,
+            kubeconfig_file=str(_kubeconfig(tmp_path / "kubeconfig", kubernetes.url)),
+        )
+        config["run_coordinator"] = {
+            "module": "dagster.core.run_coordinator",
+            "class": "DefaultRunCoordinator",
+        }
+        home = tmp_path / "home"
+        home.mkdir()
+        (home / "dagster.yaml").write_text(yaml.safe_dump(config))
+        key = partition_key("bakery-a", "2026-03-02")
+        env = {
+            **environ,
+            **PRODUCTION_ENV,
+            "DAGSTER_HOME": str(home),
+            "DAGSTER_PG_PASSWORD": url.password or "",
+            # What the chart sets on the code server: the image its runs are launched with.
+            "DAGSTER_CURRENT_IMAGE": IMAGE,
+        }
+        tags = {"dagster/partition": str(key), "dagster/partition/tenant": "bakery-a"}
+        launched = subprocess.run(
+            [str(Path(sys.executable).parent / "dagster"), "job", "launch"]
+            + ["-m", "bakery_orchestration.definitions", "-j", "daily_cycle_job"]
+            + ["--tags", json.dumps(tags)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert launched.returncode == 0, launched.stdout[-3000:] + launched.stderr[-3000:]
+        [request] = [r for r in kubernetes.requests if r.method == "POST"]
+    assert request.route == f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs"
+    job = json.loads(request.body)
+    pod = job["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert "initContainers" not in pod  # migrations run once per rollout, never in run pods
+    assert container["image"] == IMAGE
+    assert "command" not in container  # the image has no ENTRYPOINT: args are the whole command
+    assert container["args"][:3] == ["dagster", "api", "execute_run"]
+    args = deserialize_value(container["args"][3])
+    assert type(args).__name__ == "ExecuteRunArgs"
     assert (
         args.job_origin.repository_origin.code_pointer.module == "bakery_orchestration.definitions"
     )
-    env = {e.name: e.value for e in container.env}
+    env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["BAKERY_ENV"] == "production"
     assert env["DAGSTER_HOME"] == "/opt/dagster/dagster_home"
     assert env["DAGSTER_RUN_JOB_NAME"] == "daily_cycle_job"
-    assert [source.secret_ref.name for source in container.env_from if source.secret_ref] == SECRETS
-    [password] = [e for e in container.env if e.name == "DAGSTER_PG_PASSWORD"]
-    assert password.value_from.secret_key_ref.to_dict() == {
+    assert [s["secretRef"]["name"] for s in container["envFrom"] if "secretRef" in s] == SECRETS
+    [password] = [e for e in container["env"] if e["name"] == "DAGSTER_PG_PASSWORD"]
+    assert password["valueFrom"]["secretKeyRef"] == {
         "name": "bakery-dagster-postgres",
         "key": "postgresql-password",
-        "optional": None,
     }
-    assert [s.config_map_ref.name for s in container.env_from if s.config_map_ref] == [
+    assert [s["configMapRef"]["name"] for s in container["envFrom"] if "configMapRef" in s] == [
         "bakery-orchestration-config"
     ]
-    assert container.resources.requests == {"cpu": "500m", "memory": "768Mi"}
-    assert container.resources.limits == {"cpu": "1", "memory": "1536Mi"}
-    assert pod.service_account_name == "bakery-orchestration-runs"
+    assert container["resources"]["requests"] == {"cpu": "500m", "memory": "768Mi"}
+    assert container["resources"]["limits"] == {"cpu": "1", "memory": "1536Mi"}
+    assert pod["serviceAccountName"] == "bakery-orchestration-runs"
     # The pod loads the instance from the ref in its args, with {env: ...} references that the
     # config map and secrets above resolve inside the pod: no credential travels in the spec.
     ref = args.instance_ref
     for data in (ref.run_storage_data, ref.event_storage_data, ref.schedule_storage_data):
         assert data.config_dict["postgres_db"]["password"] == {"env": "DAGSTER_PG_PASSWORD"}
-    labels = job.spec.template.metadata.labels
+    labels = job["spec"]["template"]["metadata"]["labels"]
     assert labels["app.kubernetes.io/part-of"] == "bakery-orchestration"
     assert labels["app.kubernetes.io/component"] == "run_worker"
     assert labels["dagster/job"] == "daily_cycle_job"
-    assert labels["dagster/run-id"] == run.run_id
+    assert labels["dagster/run-id"] == args.run_id
+    assert (config["run_launcher"]["module"], config["run_launcher"]["class"]) == (
+        "dagster_k8s",
+        K8sRunLauncher.__name__,
+    )
 
 
 def test_production_definitions_use_production_resources(monkeypatch):
