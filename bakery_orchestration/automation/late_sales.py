@@ -16,9 +16,15 @@ A late change re-runs, for that tenant-day only:
   sales, its ``sales_received`` check passes and the alert resolves. The summary already sent is
   not posted again.
 
-Each re-run is a plain ``RunRequest`` for one tenant-day (public API), keyed by the partition and
-the newest change, so the same change never runs twice and a newer one runs again. Unknown or
-cancelled tenants are logged and skipped. The sensor cursor is the sales source's cursor.
+Late past days batch like the schedule and the UI's backfills (``BackfillPolicy``): the sensor
+turns them into rectangles of the tenant x day partitions — consecutive days of one tenant, and
+the same days of tenants adjacent in partition order — of at most
+``BAKERY_BACKFILL_PARTITIONS_PER_RUN`` tenant-days, each one ``RunRequest`` over a partition range
+(the public ``dagster/asset_partition_range_start`` / ``_end`` tags); a lone tenant-day is a
+plain one-partition request. The tenant's open day is always its own request (its selection
+differs). A request's run key names its range and the newest change in it, so the same changes
+never run twice and a newer one runs again. Unknown or cancelled tenants are logged and skipped.
+The sensor cursor is the sales source's cursor.
 """
 
 from collections.abc import Iterable
@@ -28,7 +34,12 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from bakery_orchestration.core.partitions import date_partitions, partition_key
+from bakery_orchestration.core.batches import (
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    backfill_partitions_per_run,
+)
+from bakery_orchestration.core.partitions import date_partitions, partition_key, split_key
 from bakery_orchestration.framework import tags
 from bakery_orchestration.sales.resources import SalesChange, SalesSource
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -128,17 +139,102 @@ def last_loaded(instance: dg.DagsterInstance, partitions: Iterable[str]) -> dict
     return loaded
 
 
+def _tags(open_day: bool) -> dict[str, str]:
+    return {
+        tags.RUN_TYPE: "backfill",  # an audit run type of the reference schema
+        "bakery/late_sales_scope": "open_day" if open_day else "past_day",
+        **tags.triggered_by("sensor", LATE_SALES_SENSOR),
+    }
+
+
 def rerun_request(key: str, changed_at: datetime, open_day: bool) -> dg.RunRequest:
     return dg.RunRequest(
         run_key=f"late_sales:{key}:{changed_at.isoformat()}",
         partition_key=key,
         asset_selection=OPEN_DAY_ASSETS if open_day else PAST_DAY_ASSETS,
-        tags={
-            tags.RUN_TYPE: "backfill",  # an audit run type of the reference schema
-            "bakery/late_sales_scope": "open_day" if open_day else "past_day",
-            **tags.triggered_by("sensor", LATE_SALES_SENSOR),
-        },
+        tags=_tags(open_day),
     )
+
+
+def past_day_rectangles(
+    keys: Iterable[str], tenant_order: list[str], size: int
+) -> list[tuple[str, str]]:
+    """Cover the past tenant-days ``keys`` with (first key, last key) ranges of at most ``size``
+    tenant-days, each a rectangle of the tenant x day partitions: consecutive days of tenants
+    adjacent in ``tenant_order`` (the dynamic partitions' order), every covered key in ``keys``."""
+    days_by_tenant: dict[str, list] = {}
+    for key in keys:
+        tenant, day = split_key(key)
+        days_by_tenant.setdefault(tenant, []).append(day)
+    spans: dict[tuple, list[str]] = {}  # (first day, last day) -> tenants
+    for tenant, days in days_by_tenant.items():
+        days.sort()
+        run = [days[0]]
+        for day in [*days[1:], None]:
+            if day is not None and day == run[-1] + timedelta(days=1) and len(run) < size:
+                run.append(day)
+                continue
+            spans.setdefault((run[0], run[-1]), []).append(tenant)
+            if day is not None:
+                run = [day]
+    position = {slug: index for index, slug in enumerate(tenant_order)}
+    ranges = []
+    for (first, last), tenants in sorted(spans.items()):
+        width = (last - first).days + 1
+        tenants.sort(key=lambda t: position.get(t, len(position)))
+        group: list[str] = []
+        for tenant in [*tenants, None]:
+            adjacent = (
+                tenant is not None
+                and group
+                and tenant in position
+                and group[-1] in position
+                and position[tenant] == position[group[-1]] + 1
+                and (len(group) + 1) * width <= size
+            )
+            if adjacent:
+                group.append(tenant)
+                continue
+            if group:
+                ranges.append(
+                    (str(partition_key(group[0], first)), str(partition_key(group[-1], last)))
+                )
+            group = [tenant] if tenant is not None else []
+    return ranges
+
+
+def past_day_requests(
+    late: list[str], changed: dict[str, datetime], tenant_order: list[str], size: int
+) -> list[dg.RunRequest]:
+    requests = []
+    for start, end in past_day_rectangles(late, tenant_order, size):
+        if start == end:
+            requests.append(rerun_request(start, changed[start], open_day=False))
+            continue
+        (first_tenant, first), (last_tenant, last) = split_key(start), split_key(end)
+        covered = [
+            k for k in late if _inside(k, first_tenant, last_tenant, first, last, tenant_order)
+        ]
+        newest = max(changed[k] for k in covered)
+        requests.append(
+            dg.RunRequest(
+                run_key=f"late_sales:{start}..{end}:{newest.isoformat()}",
+                asset_selection=PAST_DAY_ASSETS,
+                tags={**_tags(False), RANGE_START_TAG: start, RANGE_END_TAG: end},
+            )
+        )
+    return requests
+
+
+def _inside(key: str, first_tenant, last_tenant, first, last, order: list[str]) -> bool:
+    tenant, day = split_key(key)
+    if not first <= day <= last:
+        return False
+    if tenant in (first_tenant, last_tenant):
+        return True
+    if tenant not in order or first_tenant not in order or last_tenant not in order:
+        return False
+    return order.index(first_tenant) < order.index(tenant) < order.index(last_tenant)
 
 
 @dg.sensor(
@@ -171,5 +267,12 @@ def late_sales_sensor(
             skip_reason="no tenant-day loaded its sales before they changed", cursor=cursor
         )
     context.log.info(f"re-running {late}")
-    requests = [rerun_request(k, plan.changed[k], k in plan.open_days) for k in late]
+    open_days = [k for k in late if k in plan.open_days]
+    requests = [rerun_request(k, plan.changed[k], True) for k in open_days]
+    requests += past_day_requests(
+        [k for k in late if k not in plan.open_days],
+        plan.changed,
+        context.instance.get_dynamic_partitions("tenant"),
+        backfill_partitions_per_run(),
+    )
     return dg.SensorResult(run_requests=requests, cursor=cursor)
