@@ -202,15 +202,22 @@ class DemandModel:
         late = data.origin_day >= cutoff
         calibration = calibrate(np.array([]), np.array([]))
         weight = config.default_blend if config.blend else 1.0
+        actual = data.y[late] * data.scale[late]
+        ets_late = data.x[late, ETS]
         if early.size > 1000 and late.any():
-            actual = data.y[late] * data.scale[late]
             held_out = _predict_members(_fit_members(data, config, early), data.x[late])
             if config.blend:
-                weight = _blend_weight(actual, held_out, data.x[late, ETS], data.scale[late])
-            blended = _blend(weight, held_out, data.x[late, ETS])
+                weight = _blend_weight(actual, held_out, ets_late, data.scale[late])
+            held_out = _blend(weight, held_out, ets_late)
+        else:
+            # Too young for a held-out fit of the trees: the band comes from the held-out
+            # errors of the ETS forecast (its state at each origin uses only earlier days),
+            # rather than a fixed band that knows nothing of the tenant.
+            held_out = np.nan_to_num(ets_late, nan=0.0)
+        if late.any():
             calibration = calibrate(
                 actual,
-                blended * data.scale[late],
+                held_out * data.scale[late],
                 spread=data.x[late, SPREAD],
                 low=config.quantiles[0],
                 high=config.quantiles[1],
