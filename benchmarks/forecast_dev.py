@@ -87,7 +87,8 @@ def main(pairs: tuple[str, ...], window: str, names: tuple[str, ...], log: Path 
         r = rows[name]
         baselines = " ".join(f"{k} {v:.2f}" for k, v in r["wape"].items() if k != "model")
         click.echo(
-            f"{name:<14} model {r['wape']['model']:6.2f}  {baselines}  bias {r['bias']['model']:+.1f} (ets {r['bias']['ets']:+.1f})  "
+            f"{name:<14} model {r['wape']['model']:6.2f}  {baselines}  "
+            f"bias {r['bias']['model']:+.1f} (ets {r['bias']['ets']:+.1f})  "
             f"cover {r['cover']:.1f}  fits {r['fits']}  cpu {r['cpu_s']} s",
         )
     mean = sum(r["wape"]["model"] for r in rows.values()) / len(rows)
