@@ -56,17 +56,30 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict:
 @click.option("--set", "pairs", multiple=True, help="A ModelConfig override, field=value.")
 @click.option("--window", type=click.Choice(["dev", "final"]), default="dev", show_default=True)
 @click.option("--dataset", "names", multiple=True, type=click.Choice(sorted(DATASETS)))
+@click.option(
+    "--earlier",
+    default=0,
+    show_default=True,
+    help="Drop this many more days from the end first: --earlier 56 scores a second, older "
+    "dev window (the 56 days before the dev one).",
+)
 @click.option("--log", type=click.Path(dir_okay=False, path_type=Path))
-def main(pairs: tuple[str, ...], window: str, names: tuple[str, ...], log: Path | None) -> None:
+def main(
+    pairs: tuple[str, ...], window: str, names: tuple[str, ...], earlier: int, log: Path | None
+) -> None:
     """Backtest one configuration on every file and print one line per file."""
     overrides = parse_overrides(pairs)
     config = dataclasses.replace(ModelConfig(), **overrides)
-    click.echo(f"window {window}, overrides {overrides}, load {os.getloadavg()}")
+    click.echo(f"window {window}-{earlier}, overrides {overrides}, load {os.getloadavg()}")
     rows = {}
     for name in names or tuple(DATASETS):
         path = SHARED_DATA / DATASETS[name]
         country, subdivision = file_calendar(path, None)
         sales = pd.read_csv(path, parse_dates=["date"])
+        if earlier:
+            if window != "dev":
+                raise click.UsageError("--earlier only with --window dev")
+            sales = sales[sales["date"] <= sales["date"].max() - pd.Timedelta(days=earlier)]
         cpu = time.process_time()
         result = run_backtest(
             sales,
@@ -75,6 +88,9 @@ def main(pairs: tuple[str, ...], window: str, names: tuple[str, ...], log: Path 
             config=config,
         )
         data = result.to_dict()
+        if not data["points"]:
+            click.echo(f"{name:<14} not scored: {'; '.join(result.skipped.values())}")
+            continue
         m = data["methods"]
         rows[name] = {
             "wape": {k: round(v["wape"], 2) for k, v in m.items()},
@@ -95,7 +111,13 @@ def main(pairs: tuple[str, ...], window: str, names: tuple[str, ...], log: Path 
     worst = max(abs(r["cover"] - 80.0) for r in rows.values())
     click.echo(f"mean model WAPE {mean:.2f}  worst |cover - 80| {worst:.1f}")
     if log is not None:
-        entry = {"window": window, "overrides": overrides, "files": rows, "mean_wape": mean}
+        entry = {
+            "window": window,
+            "earlier": earlier,
+            "overrides": overrides,
+            "files": rows,
+            "mean_wape": mean,
+        }
         with log.open("a") as out:
             out.write(json.dumps(entry, default=list) + "\n")
 
