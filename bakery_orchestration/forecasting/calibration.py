@@ -92,7 +92,7 @@ def calibrate(
     cell = _spread_group(SPREAD_EDGES, spread)
     ratio = actual / forecast
     n_groups, n_spread = len(EDGES) + 1, len(SPREAD_EDGES) + 1
-    q = np.array([_band(ratio[group == g], ratio, low, high) for g in range(n_groups)])
+    q = np.array([_band(ratio, group, g, low, high) for g in range(n_groups)])
     # No re-centring of P10/P90 (see the module docstring); P10 <= P50 <= P90 is kept.
     lower = np.minimum(q[:, 0], 1.0)
     upper = np.maximum(q[:, 1], 1.0)
@@ -106,9 +106,18 @@ def calibrate(
     return IntervalCalibration(EDGES.copy(), lower, middle, upper, SPREAD_EDGES.copy())
 
 
-def _band(ratio: np.ndarray, pooled: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Low and high ratio quantiles of one group (the pooled ones if the group is small)."""
-    return np.quantile(ratio if ratio.size >= MIN_GROUP else pooled, [low, high])
+def _band(ratio: np.ndarray, group: np.ndarray, g: int, low: float, high: float) -> np.ndarray:
+    """Low and high ratio quantiles of size group ``g``.
+
+    A group with fewer than MIN_GROUP pairs borrows its nearest neighbours' (groups g-1..g+1,
+    then g-2..g+2, ...), not every pair: pooling let the many small forecasts, whose 10 %
+    ratio is 0, give a 100-unit forecast a P10 of 0 (Korean and Bread Basket files).
+    """
+    for radius in range(int(group.max(initial=0)) + len(EDGES) + 1):
+        near = ratio[np.abs(group - g) <= radius]
+        if near.size >= MIN_GROUP:
+            return np.quantile(near, [low, high])
+    return np.quantile(ratio, [low, high])
 
 
 def _median_to_mean(ratio: np.ndarray) -> float:

@@ -38,3 +38,20 @@ def test_band_widens_to_hold_the_median():
 
 def test_too_few_pairs_give_the_fixed_band():
     assert calibrate(np.ones(10), np.ones(10)) is FIXED_BAND
+
+
+def test_a_small_size_group_borrows_its_neighbours_not_every_pair():
+    # 200 pairs of 0.5-unit forecasts, ratios 0 or 4 (a small seller: P10 ratio 0), 40 pairs of
+    # 20-unit forecasts with ratios 0.8..1.2, and 5 pairs of 50-unit forecasts (too few).
+    small = np.tile([0.0, 4.0], 100)
+    mid = np.linspace(0.8, 1.2, 40)
+    big = np.ones(5)
+    ratios = np.concatenate([small, mid, big])
+    forecast = np.concatenate([np.full(200, 0.5), np.full(40, 20.0), np.full(5, 50.0)])
+    cal = calibrate(ratios * forecast, forecast)
+    p10, _, p90 = cal.quantiles(np.array([50.0]))
+    # Group 30..100 borrows groups 10..100 (45 pairs), not the pooled 245 whose P10 ratio is 0.
+    near = np.concatenate([mid, big])
+    assert p10[0] == pytest.approx(50.0 * np.quantile(near, 0.1))
+    assert p90[0] == pytest.approx(50.0 * np.quantile(near, 0.9))
+    assert p10[0] > 35.0

@@ -13,7 +13,7 @@ import pytest
 from bakery_orchestration.forecasting.backtest import run_backtest
 from bakery_orchestration.forecasting.model import TenantCalendar
 
-RATIO = 0.715  # measured 2026-12-01 with the defaults of that day
+RATIO = 0.731  # measured 2026-12-01 evening (15 leaves, band on 35 ordinary days); was 0.715
 MARGIN = 0.05
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bakery_orchestration.forecasting.calibration import FIXED_BAND
 from bakery_orchestration.forecasting.model import (
     DemandModel,
     ModelConfig,
@@ -145,3 +146,18 @@ def test_round_trip_keeps_blend_weight_and_ets_parameters(model):
     np.testing.assert_array_equal(again.ets.alpha, model.ets.alpha)
     np.testing.assert_array_equal(again.ets.gamma, model.ets.gamma)
     assert len(model.ets.alpha) == len(model.products)
+
+
+def test_young_tenant_band_comes_from_its_ets_held_out_ratios():
+    # 60 days of 8 products: too few early rows for a held-out fit of the trees, so the blend
+    # is 0.5 and the band comes from the held-out ratios actual / ETS, not a fixed band.
+    young = synthetic_sales(products=8, days=60, seed=2)
+    as_of = (young["date"].max() + timedelta(days=1)).date()
+    model = DemandModel.fit(young, as_of=as_of, config=FAST)
+    assert model.blend_weight == 0.5
+    assert model.calibration is not FIXED_BAND
+    assert (model.calibration.lower < 1.0).all() and (model.calibration.upper > 1.0).all()
+    # Poisson noise around 3..40 units: the 10-30 unit band is far narrower than 0.5-1.6.
+    group = int(np.searchsorted(model.calibration.edges, 20.0, side="right"))
+    assert model.calibration.lower[group] > 0.5
+    assert model.calibration.upper[group] < 1.6
