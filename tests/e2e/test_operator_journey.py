@@ -261,7 +261,7 @@ def test_5_backfill_one_tenant_two_days_from_the_ui(page, ui):
     assert all(row[0] == TENANT for row in rows)
 
 
-CLI_BACKFILL_DAYS = ("2026-03-02", "2026-03-03")
+CLI_BACKFILL_DAYS = ("2026-03-02", "2026-03-03")  # DAY is the day after
 
 
 def test_6_backfill_from_the_command_line(ui):
@@ -279,7 +279,9 @@ def test_6_backfill_from_the_command_line(ui):
     runs = _backfill_runs(ui["url"], done[1])
     assert {run["status"] for run in runs} == {"SUCCESS"}
     days = {run["tags"]["dagster/partition"].split("|")[0] for run in runs}
-    assert days == set(CLI_BACKFILL_DAYS)
+    # Dagster extends an asset backfill to the partitions downstream of those asked for:
+    # forecast_validation of the day after --to scores --to's forecast, so it runs again too.
+    assert set(CLI_BACKFILL_DAYS) <= days <= {*CLI_BACKFILL_DAYS, DAY}
     audited = _wait_for_audit_rows_of(ui, runs)
     assert {row[1] for row in audited} == {_run_number(run) for run in runs}
     assert all(row[0] == TENANT and row[3] == "backfill" for row in audited)
