@@ -2,10 +2,12 @@
 on a demo instance (one bakery, three mornings) on 127.0.0.1, driven through Debian's headless
 ``chromium`` with Playwright. The operator finds the daily assets in the job's asset graph, reads
 a validation figure of one tenant-day from forecast_validation's partitions (equal to the stored
-one), opens a check result, launches a backfill of one tenant x two days from the launch dialog,
-waits for the backfill to succeed, and reads the audit rows it produced with
-``bakery-orch runs list``. Screenshots are saved in the test's tmp folder. Every wait is on a
-condition, never a fixed sleep.
+one), reads the day's production plan table, opens a check result, launches a backfill of one
+tenant x two days from the launch dialog, waits for the backfill to succeed, and reads the audit
+rows it produced with ``bakery-orch runs list``. Then ``bakery-orch backfill`` launches another
+two days through the same webserver and daemon; its runs must succeed and be audited.
+Screenshots are saved in the test's tmp folder. Every wait is on a condition, never a fixed
+sleep.
 """
 
 import os
@@ -139,18 +141,34 @@ def _shot(page, ui, name: str) -> None:
     page.screenshot(path=str(ui["home"] / f"{name}.png"), full_page=True)
 
 
-def _stored_wape(ui) -> float:
+def _stored(ui, sql: str) -> list[sa.Row]:
+    """Rows of ``sql`` about TENANT's DAY in the demo's orchestration database."""
     engine = sa.create_engine(f"sqlite:///{ui['home'] / 'orchestration.db'}")
-    with engine.connect() as conn:
-        wape = conn.execute(
-            sa.text(
-                "SELECT v.wape FROM validation_runs v JOIN tenants t ON t.id = v.tenant_id "
-                "WHERE t.slug = :slug AND v.partition_date = :day"
-            ),
-            {"slug": TENANT, "day": DAY},
-        ).scalar_one()
-    engine.dispose()
-    return wape
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql), {"slug": TENANT, "day": DAY}).all()
+    finally:
+        engine.dispose()
+
+
+def _stored_wape(ui) -> float:
+    (row,) = _stored(
+        ui,
+        "SELECT v.wape FROM validation_runs v JOIN tenants t ON t.id = v.tenant_id "
+        "WHERE t.slug = :slug AND v.partition_date = :day",
+    )
+    return row.wape
+
+
+def _stored_plan(ui) -> list[sa.Row]:
+    """The day's plan, products to bake first by quantity (the order of the UI's table)."""
+    return _stored(
+        ui,
+        "SELECT p.product_id, p.quantity, p.batches FROM production_plans p "
+        "JOIN tenants t ON t.id = p.tenant_id "
+        "WHERE t.slug = :slug AND p.partition_date = :day AND p.quantity > 0 "
+        "ORDER BY p.quantity DESC, p.product_id",
+    )
 
 
 DAILY_ASSETS = {
@@ -181,20 +199,40 @@ def test_2_a_validation_figure_of_one_tenant_day(page, ui):
     assert shown == pytest.approx(_stored_wape(ui), abs=0.05)
 
 
-def test_3_a_check_result(page, ui):
-    page.goto(f"{ui['url']}/assets/forecast_validation?view=checks")
-    page.get_by_text("Evaluation result").first.wait_for()
+PLAN_HEADERS = ("product", "P50 demand (units)", "to bake (units)", "batches")
+
+
+def test_3_the_production_plan_table_of_one_tenant_day(page, ui):
+    key = f"{DAY}%7C{TENANT}"
+    page.goto(f"{ui['url']}/assets/production_plan?view=partitions&partition={key}")
+    page.get_by_text("Latest materialization").first.wait_for()
+    page.get_by_role("columnheader", name="P50 demand (units)", exact=True).wait_for()
+    _shot(page, ui, "3-production-plan-partition")
     text = page.inner_text("body")
-    assert "forecast_accuracy" in text and "validation_coverage" in text
+    assert all(header in text for header in PLAN_HEADERS)
+    plan = _stored_plan(ui)
+    assert plan, "the demo planned nothing to bake"
+    for row in plan:  # product, P50 demand, quantity, batches: one line of the Markdown table
+        line = re.search(rf"\n{re.escape(row.product_id)}\t[\d,.]+\t(\d+)\t(\d+)\t", text)
+        assert line, f"{row.product_id} is not in the plan table"
+        assert (int(line[1]), int(line[2])) == (row.quantity, row.batches)
+
+
+def test_4_a_check_result(page, ui):
+    page.goto(f"{ui['url']}/assets/forecast_validation?view=checks")
+    # The check list and the selected check's result load separately: wait for each.
+    for check in ("forecast_accuracy", "validation_coverage"):
+        page.get_by_text(check, exact=True).first.wait_for()
+    page.get_by_text("Evaluation result").first.wait_for()
     # The latest execution may be a run the daemon started since; the history has the demo's.
     page.get_by_text("Execution history", exact=True).first.click()
     page.get_by_text(f"{DAY}|{TENANT}").first.wait_for()
-    _shot(page, ui, "3-check-history")
+    _shot(page, ui, "4-check-history")
     history = page.inner_text("body")
     assert "Succeeded" in history or "Failed" in history
 
 
-def test_4_backfill_one_tenant_two_days_from_the_ui(page, ui):
+def test_5_backfill_one_tenant_two_days_from_the_ui(page, ui):
     page.goto(f"{ui['url']}/locations/bakery_orchestration/jobs/daily_cycle_job")
     page.get_by_role("button", name="Materialize all").click()
     confirm = page.get_by_role("button", name="Confirm")
@@ -209,7 +247,7 @@ def test_4_backfill_one_tenant_two_days_from_the_ui(page, ui):
     dialog.get_by_text("Select a partition or create one").click()
     page.get_by_text(TENANT, exact=True).filter(visible=True).last.click()
     dialog.get_by_text("2 partitions").wait_for()
-    _shot(page, ui, "4-launch-dialog")
+    _shot(page, ui, "5-launch-dialog")
     before = {b["id"] for b in _backfills(ui["url"])}
     launch.click()
     backfill_id = _wait_for_backfill(ui["url"], before)
@@ -221,6 +259,79 @@ def test_4_backfill_one_tenant_two_days_from_the_ui(page, ui):
     rows = _wait_for_audit_rows(ui)
     assert {row[1][: len("ORCH-20260303")] for row in rows} >= {"ORCH-20260303", "ORCH-20260304"}
     assert all(row[0] == TENANT for row in rows)
+
+
+CLI_BACKFILL_DAYS = ("2026-03-02", "2026-03-03")  # DAY is the day after
+
+
+def test_6_backfill_from_the_command_line(ui):
+    """``bakery-orch backfill`` through the real webserver and daemon: it follows the backfill
+    to its end and exits 0; every run of the backfill succeeded and has its audit row."""
+    first, last = CLI_BACKFILL_DAYS
+    command = ["backfill", "--tenant", TENANT, "--from", first, "--to", last]
+    launched = _bakery_orch(ui, *command, "--url", ui["url"], "--poll-seconds", "1")
+    assert launched.returncode == 0, launched.stdout + launched.stderr[-2000:]
+    done = re.search(
+        r"backfill (\S+) completed\S*: (\d+)/(\d+) materialized, 0 failed", launched.stdout
+    )
+    assert done, launched.stdout
+    assert int(done[2]) == int(done[3]) > 0
+    runs = _backfill_runs(ui["url"], done[1])
+    assert {run["status"] for run in runs} == {"SUCCESS"}
+    days = {run["tags"]["dagster/partition"].split("|")[0] for run in runs}
+    # Dagster extends an asset backfill to the partitions downstream of those asked for:
+    # forecast_validation of the day after --to scores --to's forecast, so it runs again too.
+    assert set(CLI_BACKFILL_DAYS) <= days <= {*CLI_BACKFILL_DAYS, DAY}
+    audited = _wait_for_audit_rows_of(ui, runs)
+    assert {row[1] for row in audited} == {_run_number(run) for run in runs}
+    assert all(row[0] == TENANT and row[3] == "backfill" for row in audited)
+
+
+def _bakery_orch(ui, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "bakery-orch"), *args],
+        env=ui["env"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=BACKFILL_TIMEOUT_SECONDS,
+    )
+
+
+RUNS_QUERY = """query Runs($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) {
+  ... on Runs { results { runId status tags { key value } } } } }"""
+
+
+def _backfill_runs(url: str, backfill_id: str) -> list[dict]:
+    """The runs the backfill launched, their tags as a dict."""
+    tags = [{"key": "dagster/backfill", "value": backfill_id}]
+    query = {"query": RUNS_QUERY, "variables": {"tags": tags}}
+    body = httpx.post(f"{url}/graphql", json=query, timeout=30).json()
+    runs = body["data"]["runsOrError"]["results"]
+    assert runs, f"backfill {backfill_id} launched no run"
+    return [{**run, "tags": {t["key"]: t["value"] for t in run["tags"]}} for run in runs]
+
+
+def _run_number(run: dict) -> str:
+    """The audit row's number of a one-tenant-day run (audit.policy.run_number)."""
+    day, tenant = run["tags"]["dagster/partition"].split("|")
+    return f"ORCH-{day.replace('-', '')}-{tenant}-{run['runId'].replace('-', '')[:8]}"
+
+
+def _wait_for_audit_rows_of(ui, runs: list[dict]) -> list[list[str]]:
+    """The ``bakery-orch runs list TENANT`` rows of these runs once all are final."""
+    wanted = {_run_number(run) for run in runs}
+    deadline = time.monotonic() + 180
+    rows: list[list[str]] = []
+    while time.monotonic() < deadline:
+        listed = _bakery_orch(ui, "runs", "list", TENANT, "--days", "3650", check=True)
+        rows = [line.split() for line in listed.stdout.splitlines()]
+        rows = [row for row in rows if len(row) > 3 and row[1] in wanted]
+        if {row[1] for row in rows} == wanted and all(row[2] in AUDITED for row in rows):
+            return rows
+        time.sleep(2)
+    pytest.fail(f"the audit rows of {sorted(wanted)} are not final within 180 s: {rows}")
 
 
 AUDITED = ("completed", "partial_success")
