@@ -1,6 +1,6 @@
 """One tracking tick over every open purchase order, and the recording of a receipt.
 
-Alerts are raised and resolved through ``automation.alerts``: a tick repeated within the same
+Alerts are raised and resolved through ``audit.alerts``: a tick repeated within the same
 state only bumps ``last_seen`` and ``occurrences``, and only new and resolved alerts reach the
 operators' webhook. An order's delivery alerts stay open until it is received (resolved by
 ``receive_delivery``, or by the next tick if the order was received or cancelled some other way)
