@@ -123,3 +123,27 @@ def test_a_batch_check_records_each_tenant_days_verdict_on_its_partition():
         (k2, False, True),
     ]
     assert {e.asset_check_key for e in logged} == {key} and len(logged) == 6
+
+
+def test_a_run_whose_range_dagster_truncated_is_refused():
+    """A job backfill's batched run carries range tags, but Dagster hands its steps only the first
+    tenant-day (dagster-io/dagster#28861; seen through the real webserver and daemon). The step
+    must refuse it, naming the range, instead of succeeding with one day done."""
+    from types import SimpleNamespace
+
+    from bakery_orchestration.core.errors import BakeryError
+    from bakery_orchestration.framework.daily_asset import _refuse_a_truncated_range
+
+    def context(start, end, has_range):
+        tags = {"dagster/asset_partition_range_start": start} if start else {}
+        tags |= {"dagster/asset_partition_range_end": end} if end else {}
+        return SimpleNamespace(
+            run=SimpleNamespace(tags=tags), has_partition_key_range=has_range, partition_key=start
+        )
+
+    with pytest.raises(BakeryError, match=r"2026-03-16\|a \.\. 2026-03-17\|a .*28861"):
+        _refuse_a_truncated_range(context("2026-03-16|a", "2026-03-17|a", False))
+    # What is fine: a real range step, a one-key range, a run without range tags.
+    assert _refuse_a_truncated_range(context("2026-03-16|a", "2026-03-17|a", True)) is None
+    assert _refuse_a_truncated_range(context("2026-03-16|a", "2026-03-16|a", False)) is None
+    assert _refuse_a_truncated_range(context(None, None, False)) is None
