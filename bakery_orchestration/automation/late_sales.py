@@ -18,7 +18,9 @@ A late change re-runs, for that tenant-day only:
 
 Each re-run is a plain ``RunRequest`` for one tenant-day (public API), keyed by the partition and
 the newest change, so the same change never runs twice and a newer one runs again. Unknown or
-cancelled tenants are logged and skipped. The sensor cursor is the sales source's cursor.
+cancelled tenants are logged and skipped, and so are days that have left the partition window
+(``BAKERY_PARTITION_DAYS_KEPT``): a run for them would fail, and their history stays in the
+orchestration database. The sensor cursor is the sales source's cursor.
 """
 
 from collections.abc import Iterable
@@ -28,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from bakery_orchestration.core.partitions import date_partitions, partition_key
+from bakery_orchestration.core.partitions import partition_key, window_start
 from bakery_orchestration.framework import tags
 from bakery_orchestration.sales.resources import SalesChange, SalesSource
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -72,7 +74,7 @@ def plan_late_partitions(
 ) -> LatePlan:
     """Sort changes into tenant-days that may need a re-run and skipped ones."""
     by_slug = {t.slug: t for t in tenants if t.status in RERUN_STATUSES}
-    first_day = date_partitions.start.date()
+    first_day = window_start(now)  # a rolling window may have moved since the load
     plan = LatePlan()
     for change in changes:
         tenant = by_slug.get(change.tenant)
@@ -163,7 +165,7 @@ def late_sales_sensor(
     if plan.future or plan.before_start:
         context.log.info(
             f"skipped {len(plan.future)} changes for future mornings and "
-            f"{len(plan.before_start)} before the first partition"
+            f"{len(plan.before_start)} for days that left the partition window"
         )
     late = late_partitions(plan.changed, last_loaded(context.instance, plan.changed))
     if not late:
