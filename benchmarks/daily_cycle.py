@@ -118,7 +118,11 @@ def prepare(database_url: str, tenants: int, products: int, day: date, history: 
     return prepared
 
 
-def run_cycles(database_url: str, prepared: list, day: date, trace: bool) -> list[RunCost]:
+def run_cycles(
+    database_url: str, prepared: list, day: date, trace: bool, profile: str | None = None
+) -> list[RunCost]:
+    import cProfile
+
     import dagster as dg
 
     from bakery_orchestration.core.partitions import partition_key
@@ -136,13 +140,19 @@ def run_cycles(database_url: str, prepared: list, day: date, trace: bool) -> lis
             for tenant in prepared:
                 if trace:
                     tracemalloc.start()
+                profiler = cProfile.Profile() if profile and phase == "warm" else None
                 wall, cpu = time.perf_counter(), _cpu_seconds()
+                if profiler:
+                    profiler.enable()
                 result = job.execute_in_process(
                     partition_key=partition_key(tenant.slug, run_day),
                     instance=instance,
                     run_config=QUIET,
                     raise_on_error=False,
                 )
+                if profiler:
+                    profiler.disable()
+                    profiler.dump_stats(f"{profile}.{tenant.slug}")
                 wall, cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
                 peak = None
                 if trace:
@@ -186,7 +196,15 @@ def _baseline_key(tenants: int, products: int, dialect: str) -> str:
 @click.option("--tracemalloc", "trace", is_flag=True, help="Peak Python allocation per run.")
 @click.option("--save-baseline", is_flag=True, help="Store this result as the baseline.")
 @click.option("--json-out", type=click.Path(dir_okay=False), default=None)
-def main(tenants, products, history_days, day, database_url, trace, save_baseline, json_out):
+@click.option(
+    "--profile",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="cProfile each warm run into PROFILE.<tenant> (pstats; adds its own overhead).",
+)
+def main(
+    tenants, products, history_days, day, database_url, trace, save_baseline, json_out, profile
+):
     """Time the daily cycle for N generated tenants and print the figures."""
     with tempfile.TemporaryDirectory() as home:
         os.environ["BAKERY_HOME"] = home
@@ -198,7 +216,7 @@ def main(tenants, products, history_days, day, database_url, trace, save_baselin
             f"prepared {tenants} tenants x {products} products in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        costs = run_cycles(url, prepared, run_day, trace)
+        costs = run_cycles(url, prepared, run_day, trace, profile)
     summary = summarize(costs)
     dialect = url.split(":", 1)[0].split("+", 1)[0]
     key = _baseline_key(tenants, products, dialect)

@@ -23,8 +23,10 @@ the same days of tenants adjacent in partition order — of at most
 (the public ``dagster/asset_partition_range_start`` / ``_end`` tags); a lone tenant-day is a
 plain one-partition request. The tenant's open day is always its own request (its selection
 differs). A request's run key names its range and the newest change in it, so the same changes
-never run twice and a newer one runs again. Unknown or cancelled tenants are logged and skipped.
-The sensor cursor is the sales source's cursor.
+never run twice and a newer one runs again. Unknown or cancelled tenants are logged and skipped,
+and so are days that have left the partition window (``BAKERY_PARTITION_DAYS_KEPT``): a run for
+them would fail, and their history stays in the orchestration database. The sensor cursor is the
+sales source's cursor.
 """
 
 from collections.abc import Iterable
@@ -39,7 +41,7 @@ from bakery_orchestration.core.batches import (
     RANGE_START_TAG,
     backfill_partitions_per_run,
 )
-from bakery_orchestration.core.partitions import date_partitions, partition_key, split_key
+from bakery_orchestration.core.partitions import partition_key, split_key, window_start
 from bakery_orchestration.framework import tags
 from bakery_orchestration.sales.resources import SalesChange, SalesSource
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -83,7 +85,7 @@ def plan_late_partitions(
 ) -> LatePlan:
     """Sort changes into tenant-days that may need a re-run and skipped ones."""
     by_slug = {t.slug: t for t in tenants if t.status in RERUN_STATUSES}
-    first_day = date_partitions.start.date()
+    first_day = window_start(now)  # a rolling window may have moved since the load
     plan = LatePlan()
     for change in changes:
         tenant = by_slug.get(change.tenant)
@@ -259,7 +261,7 @@ def late_sales_sensor(
     if plan.future or plan.before_start:
         context.log.info(
             f"skipped {len(plan.future)} changes for future mornings and "
-            f"{len(plan.before_start)} before the first partition"
+            f"{len(plan.before_start)} for days that left the partition window"
         )
     late = late_partitions(plan.changed, last_loaded(context.instance, plan.changed))
     if not late:

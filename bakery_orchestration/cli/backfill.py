@@ -5,6 +5,10 @@ Python GraphQL client has no backfill method), so it is the same backfill the UI
 daemon runs it through the queue, its runs are audited, and the UI shows it. The command then
 polls ``partitionBackfillOrError`` and shows a progress bar until the backfill ends. Without
 ``--asset``, it targets every tenant-day asset of the code location (the daily cycle).
+
+Days before the webserver's first date partition (a rolling window, ``BAKERY_PARTITION_DAYS_KEPT``,
+moves it forward every day) are refused before launching: they are no longer partitions, and
+their history stays in the orchestration database (``bakery-orch runs list``).
 """
 
 import sys
@@ -22,6 +26,15 @@ FINISHED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CAN
 ASSETS_QUERY = """
 query TenantDayAssets {
   assetNodes { assetKey { path } partitionDefinition { dimensionTypes { name } } }
+}"""
+
+FIRST_DAY_QUERY = """
+query FirstDay($path: [String!]!) {
+  assetNodeOrError(assetKey: {path: $path}) {
+    __typename
+    ... on AssetNode { partitionKeysByDimension(startIdx: 0, endIdx: 1) { name partitionKeys } }
+    ... on Error { message }
+  }
 }"""
 
 LAUNCH_MUTATION = """
@@ -94,6 +107,26 @@ def partition_names(tenant: str, first: date, last: date) -> list[str]:
     return [f"{first + timedelta(days=n)}|{tenant}" for n in range(days)]
 
 
+def first_day(server: Webserver, asset: list[str]) -> date | None:
+    """The first day of the ``date`` dimension of ``asset`` as the webserver loaded it."""
+    node = server.query(FIRST_DAY_QUERY, {"path": asset})["assetNodeOrError"]
+    if node["__typename"] != "AssetNode":
+        raise BakeryError(f"asset {'/'.join(asset)}: {node.get('message', node['__typename'])}")
+    for dimension in node["partitionKeysByDimension"]:
+        if dimension["name"] == "date" and dimension["partitionKeys"]:
+            return date.fromisoformat(dimension["partitionKeys"][0])
+    return None
+
+
+def check_window(first: date, start: date | None) -> None:
+    if start is not None and first < start:
+        raise BakeryError(
+            f"{first} is before the first date partition {start} (BAKERY_PARTITION_START or "
+            "BAKERY_PARTITION_DAYS_KEPT): those days are no longer partitions; their history is "
+            "in the orchestration database (`bakery-orch runs list`)"
+        )
+
+
 def launch(server: Webserver, assets: list[list[str]], partitions: list[str]) -> str:
     params = {
         "assetSelection": [{"path": path} for path in assets],
@@ -158,6 +191,7 @@ def backfill(tenant, first: datetime, last: datetime, assets, url, poll_seconds,
         paths = [[a] for a in assets] or tenant_day_assets(server)
         if not paths:
             raise BakeryError(f"the webserver at {url} has no tenant x date assets")
+        check_window(first.date(), first_day(server, paths[0]))
         backfill_id = launch(server, paths, names)
         click.echo(f"backfill {backfill_id}: {len(paths)} assets x {len(names)} days of {tenant}")
         click.echo(f"  {server.url}/runs/b/{backfill_id}")

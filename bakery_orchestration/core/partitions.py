@@ -5,14 +5,19 @@ A ``date`` partition D is the business morning of D: the cycle that runs at 08:0
 sales of D - 1, forecasts D .. D + 6 and validates the forecast made for D - 1.
 ``end_offset=1`` makes today's partition exist at 08:00 today.
 
-The first day is ``BAKERY_PARTITION_START`` (ISO date, default 2025-01-01); keep tenants x days
-well under Dagster's recommended 100,000 partitions per asset (see docs/SCALING.md).
+The first day is read once, when the definitions load (``first_partition_day``):
+``BAKERY_PARTITION_START`` (an ISO date) when set, else today in Europe/Madrid minus
+``BAKERY_PARTITION_DAYS_KEPT`` days when that is set (a rolling window: each load moves it
+forward; older days stay in the orchestration database), else 2025-01-01. Keep tenants x days
+under Dagster's recommended 100,000 partitions per asset (docs/SCALING.md).
 """
 
 import os
 import re
 import warnings
-from datetime import date
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -20,12 +25,38 @@ from bakery_orchestration.core.errors import BakeryError
 
 TIMEZONE = "Europe/Madrid"
 DEFAULT_START = "2025-01-01"
+START_ENV = "BAKERY_PARTITION_START"
+DAYS_KEPT_ENV = "BAKERY_PARTITION_DAYS_KEPT"
 # Matched whole (`fullmatch`): `$` alone also matches before a final newline. ASCII only.
 TENANT_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}", re.ASCII)
 
+
+def madrid_today(now: datetime | None = None) -> date:
+    """The business day in the partitions' time zone at ``now`` (default: now)."""
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(TIMEZONE)).date()
+
+
+def first_partition_day(env: Mapping[str, str] = os.environ, today: date | None = None) -> date:
+    """The first daily partition by the documented precedence: an explicit
+    ``BAKERY_PARTITION_START`` wins (the demo, the replay and pinned deployments set it), then
+    ``today - BAKERY_PARTITION_DAYS_KEPT`` (today in Europe/Madrid), then 2025-01-01."""
+    start = env.get(START_ENV, "").strip()
+    if start:
+        try:
+            return date.fromisoformat(start)
+        except ValueError:
+            raise BakeryError(f"{START_ENV}={start!r} is not an ISO date (YYYY-MM-DD)") from None
+    kept = env.get(DAYS_KEPT_ENV, "").strip()
+    if not kept:
+        return date.fromisoformat(DEFAULT_START)
+    if not kept.isdigit() or int(kept) < 1:
+        raise BakeryError(f"{DAYS_KEPT_ENV}={kept!r}: use a whole number of days, 1 or more")
+    return (today or madrid_today()) - timedelta(days=int(kept))
+
+
 tenant_partitions = dg.DynamicPartitionsDefinition(name="tenant")
 date_partitions = dg.DailyPartitionsDefinition(
-    start_date=os.environ.get("BAKERY_PARTITION_START", DEFAULT_START),
+    start_date=first_partition_day().isoformat(),
     timezone=TIMEZONE,
     end_offset=1,
 )
@@ -45,6 +76,14 @@ with warnings.catch_warnings():
             "tenant": dg.DimensionPartitionMapping("tenant", dg.IdentityPartitionMapping()),
         }
     )
+
+
+def window_start(now: datetime) -> date:
+    """The first day still inside the window at ``now``. The definitions fix their start when
+    they load; a process that has run since an earlier day (a code server, the daemon) still
+    lists days that a run worker started now no longer has, so sensors and commands that pick
+    past days ask this instead of ``date_partitions.start``."""
+    return max(date_partitions.start.date(), first_partition_day(today=madrid_today(now)))
 
 
 def validate_slug(slug: str) -> str:

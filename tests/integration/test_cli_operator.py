@@ -137,8 +137,19 @@ def test_status_shows_each_tenant_day_and_open_alerts(two_tenants):
     assert lines[5].endswith("(x1) daily cycle failed")
 
 
+def first_day_reply(day: str) -> Reply:
+    """The webserver's date keys of an asset from its first one (``startIdx: 0, endIdx: 1``)."""
+    dimensions = [
+        {"name": "date", "partitionKeys": [day]},
+        {"name": "tenant", "partitionKeys": ["bakery-a", "bakery-b"]},
+    ]
+    node = {"__typename": "AssetNode", "partitionKeysByDimension": dimensions}
+    return Reply(200, {"data": {"assetNodeOrError": node}})
+
+
 def graphql_contract(targeted: int, statuses: list[str], list_assets: bool = True):
-    """Replies of a webserver: the asset list, the launch, then one progress poll per status."""
+    """Replies of a webserver: the asset list, the window's first day, the launch, then one
+    progress poll per status."""
     assets = {
         "assetNodes": [
             {"assetKey": {"path": ["daily_sales"]}, "partitionDefinition": _dims("tenant", "date")},
@@ -151,6 +162,7 @@ def graphql_contract(targeted: int, statuses: list[str], list_assets: bool = Tru
     }
     replies = [
         Reply(200, {"data": assets}),
+        first_day_reply("2026-02-01"),
         Reply(
             200,
             {
@@ -206,13 +218,15 @@ def test_backfill_launches_the_tenant_days_and_follows_them_to_the_end():
                 "0.1",
             ],
         )
-        launch = server.requests[1].json()
+        first_day_query = server.requests[1].json()
+        launch = server.requests[2].json()
     assert result.exit_code == 0, result.output
+    assert first_day_query["variables"] == {"path": ["daily_sales"]}
     params = launch["variables"]["params"]
     assert params["partitionNames"] == ["2026-03-01|bakery-a", "2026-03-02|bakery-a"]
     assert params["assetSelection"] == [{"path": ["daily_sales"]}, {"path": ["production_plan"]}]
     assert "launchPartitionBackfill" in launch["query"]
-    assert [r.route for r in server.requests] == ["/graphql"] * 5
+    assert [r.route for r in server.requests] == ["/graphql"] * 6
     assert "backfill abc completed_success: 4/4 materialized, 0 failed" in result.output
 
 
@@ -237,11 +251,39 @@ def test_backfill_that_fails_exits_non_zero():
                 "0.1",
             ],
         )
-        assert server.requests[0].json()["variables"]["params"]["assetSelection"] == [
+        assert server.requests[1].json()["variables"]["params"]["assetSelection"] == [
             {"path": ["daily_sales"]}
         ]
     assert result.exit_code == 1
     assert "completed_failed" in result.output
+
+
+def test_backfill_of_days_that_left_the_partition_window_is_refused_before_launching():
+    with ScriptedServer() as server:
+        server.reply(first_day_reply("2026-03-02"))
+        result = CliRunner().invoke(
+            cli,
+            [
+                "backfill",
+                "--tenant",
+                "bakery-a",
+                "--from",
+                "2026-03-01",
+                "--to",
+                "2026-03-02",
+                "--url",
+                server.url,
+                "--asset",
+                "daily_sales",
+            ],
+        )
+        sent = [r.json()["query"] for r in server.requests]
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "error: 2026-03-01 is before the first date partition 2026-03-02"
+    )
+    assert result.output.count("\n") == 1
+    assert len(sent) == 1 and "launchPartitionBackfill" not in sent[0]
 
 
 def test_backfill_without_a_webserver_is_a_one_line_error():
