@@ -143,18 +143,24 @@ def test_sales_changed_after_their_morning_rerun_that_past_day(instance, evaluat
     land(landing, "gone", date(2026, 1, 10))  # cancelled tenant: skipped
 
     result = evaluate(late_sales_sensor)
-    requests = {r.partition_key: r for r in result.run_requests}
-    assert sorted(requests) == ["2026-01-11|bakery-a", "2026-01-11|bakery-b", "2026-01-12|bakery-a"]
-    request = requests["2026-01-11|bakery-a"]
+    # bakery-a's two late days share one range run; bakery-b's one day is a plain request.
+    ranged, single = sorted(result.run_requests, key=lambda r: r.partition_key or "")
+    assert single.partition_key == "2026-01-11|bakery-b"
+    assert ranged.partition_key is None
+    assert (
+        ranged.tags["dagster/asset_partition_range_start"],
+        ranged.tags["dagster/asset_partition_range_end"],
+    ) == ("2026-01-11|bakery-a", "2026-01-12|bakery-a")
+    request = ranged
     assert request.asset_selection == PAST_DAY_ASSETS
     assert dg.AssetKey("demand_forecast") not in request.asset_selection  # the past stays
     assert dg.AssetKey("daily_summary") not in request.asset_selection  # sent that morning
-    assert request.tags == {
+    assert {k: v for k, v in single.tags.items()} == {
         "bakery/run_type": "backfill",
         "bakery/late_sales_scope": "past_day",
         "bakery/triggered_by": "sensor:late_sales_sensor",
     }
-    assert request.run_key.startswith("late_sales:2026-01-11|bakery-a:")
+    assert request.run_key.startswith("late_sales:2026-01-11|bakery-a..2026-01-12|bakery-a:")
 
     again = evaluate(late_sales_sensor, cursor=result.cursor)
     assert not again.run_requests
