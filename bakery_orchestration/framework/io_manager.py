@@ -6,6 +6,7 @@ replaces the partition's rows of all of them in one transaction; ``load_input`` 
 table's rows back for the upstream partition.
 """
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -51,7 +52,7 @@ class OrchestrationIOManager(dg.ConfigurableIOManager):
 
     @property
     def database(self) -> OrchestrationDatabase:
-        return OrchestrationDatabase(url=self.url, auto_migrate=self.auto_migrate)
+        return _database(self.url, self.auto_migrate)
 
     def handle_output(
         self, context: dg.OutputContext, obj: PartitionTables | Mapping[str, PartitionTables]
@@ -137,3 +138,10 @@ def _in_a_run(context: dg.OutputContext) -> bool:
         return context.step_context is not None
     except dg.DagsterInvariantViolationError:
         return False
+
+
+@functools.cache
+def _database(url: str, auto_migrate: bool) -> OrchestrationDatabase:
+    """One resource object per database (its engine and tenant ids are cached per URL already):
+    a step asks for it dozens of times, and building a resource validates its config each time."""
+    return OrchestrationDatabase(url=url, auto_migrate=auto_migrate)

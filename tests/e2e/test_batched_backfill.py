@@ -8,24 +8,18 @@ API (what the UI and `bakery-orch backfill` send) runs as tenant batches, per th
 - every tenant-day has its own audit row and its own materialization.
 """
 
-import os
-import re
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
-import httpx
 import pytest
 import sqlalchemy as sa
 
 from bakery_orchestration.audit.policy import run_number
 from bakery_orchestration.cli.backfill import Webserver, follow, launch, tenant_day_assets
-from tests.helpers.daemon import BIN, PROJECT, running_daemon
+from tests.helpers.served_demo import demo_env, run_demo, served
 
 TENANTS = 10
 DAY = date(2026, 3, 4)
@@ -35,68 +29,15 @@ TIMEOUT_SECONDS = 900
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("batched_backfill")]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory) -> Iterator[dict]:
+def served_demo(tmp_path_factory) -> Iterator[dict]:
     """Ten demo bakeries (three mornings each, run in process), then the real daemon and
     webserver on that instance."""
     home = tmp_path_factory.mktemp("batched")
-    env = {
-        **os.environ,
-        "BAKERY_HOME": str(home),
-        "DAGSTER_HOME": str(home / "dagster_home"),
-        "BAKERY_BACKFILL_PARTITIONS_PER_RUN": "20",
-        # keep the daily schedule from starting today's cycle during the test
-        "BAKERY_DAILY_CYCLE_HOUR": str((datetime.now(ZoneInfo("Europe/Madrid")).hour + 12) % 24),
-    }
-    env.pop("BAKERY_DATABASE_URL", None)
-    demo = subprocess.run(
-        [str(BIN / "bakery-orch"), "demo", "--tenants", str(TENANTS), "--days", "3"]
-        + ["--date", DAY.isoformat()],
-        env=env,
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert demo.stdout.startswith(f"Daily cycle of {TENANTS} bakeries"), demo.stderr[-2000:]
-    env["BAKERY_PARTITION_START"] = re.search(r"BAKERY_PARTITION_START=(\S+)", demo.stdout)[1]
-    port = _free_port()
-    workspace = ("-w", str(PROJECT / "workspace.yaml"))
-    with (
-        (home / "webserver.log").open("w") as log,
-        running_daemon(env, home / "daemon.log", workspace),
-    ):
-        server = subprocess.Popen(
-            [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), *workspace],
-            env=env,
-            cwd=PROJECT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 180
-            while not _up(url):
-                assert server.poll() is None, "dagster-webserver exited"
-                assert time.monotonic() < deadline, "dagster-webserver did not answer in 180 s"
-                time.sleep(0.5)
-            yield {"url": url, "env": env, "home": home}
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
-
-
-def _up(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/server_info", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+    env = demo_env(home, BAKERY_BACKFILL_PARTITIONS_PER_RUN="20")
+    run_demo(env, tenants=TENANTS, days=3, day=DAY.isoformat())
+    with served(env, home) as url:
+        yield {"url": url, "env": env, "home": home}
 
 
 def _tenants(home: Path) -> list[str]:
@@ -124,16 +65,16 @@ def _audit_rows(home: Path, run_ids: list[str], tenant_days: list[tuple[str, dat
     return {numbers[number]: status for number, status in rows}
 
 
-def test_ten_tenants_three_days_run_as_batches_one_at_a_time(served):
-    tenants = _tenants(served["home"])
+def test_ten_tenants_three_days_run_as_batches_one_at_a_time(served_demo):
+    tenants = _tenants(served_demo["home"])
     assert len(tenants) == TENANTS
     partitions = [f"{day.isoformat()}|{tenant}" for day in DAYS for tenant in tenants]
-    server = Webserver(served["url"])
+    server = Webserver(served_demo["url"])
     backfill_id = launch(server, tenant_day_assets(server), partitions)
     status, _targeted, _done, failed = follow(server, backfill_id, 3.0, TIMEOUT_SECONDS)
     assert status in ("COMPLETED", "COMPLETED_SUCCESS") and failed == 0, (status, failed)
 
-    instance = dg.DagsterInstance.from_config(served["env"]["DAGSTER_HOME"])
+    instance = dg.DagsterInstance.from_config(served_demo["env"]["DAGSTER_HOME"])
     try:
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
         records = {
@@ -162,7 +103,7 @@ def test_ten_tenants_three_days_run_as_batches_one_at_a_time(served):
     tenant_days = [(tenant, day) for day in DAYS for tenant in tenants]
     deadline = time.monotonic() + 120
     while True:
-        audited = _audit_rows(served["home"], [r.run_id for r in runs], tenant_days)
+        audited = _audit_rows(served_demo["home"], [r.run_id for r in runs], tenant_days)
         final = {k for k, status in audited.items() if status in ("completed", "partial_success")}
         if len(final) == len(tenant_days) or time.monotonic() > deadline:
             break

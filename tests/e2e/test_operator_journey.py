@@ -12,19 +12,18 @@ sleep.
 
 import os
 import re
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers.daemon import BIN, PROJECT, running_daemon
+from tests.helpers.daemon import BIN, PROJECT
+from tests.helpers.served_demo import demo_env, run_demo, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -60,69 +59,15 @@ def _require_browser():
         pytest.skip(missing)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory) -> Iterator[dict]:
     """A demo instance served by dagster-webserver (and dagster-daemon) on 127.0.0.1."""
     _require_browser()
     home = tmp_path_factory.mktemp("operator")
-    env = {
-        **os.environ,
-        "BAKERY_HOME": str(home),
-        "DAGSTER_HOME": str(home / "dagster_home"),
-        "BAKERY_PARTITION_START": "2026-02-20",
-        # keep the daily schedule from starting today's cycle during the test
-        "BAKERY_DAILY_CYCLE_HOUR": str((datetime.now(ZoneInfo("Europe/Madrid")).hour + 12) % 24),
-    }
-    env.pop("BAKERY_DATABASE_URL", None)
-    demo = subprocess.run(
-        [str(BIN / "bakery-orch"), "demo", "--tenants", "1", "--days", "3", "--date", DAY],
-        env=env,
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert demo.stdout.startswith("Daily cycle of 1 bakeries for 3 days"), demo.stderr[-2000:]
-    env["BAKERY_PARTITION_START"] = re.search(r"BAKERY_PARTITION_START=(\S+)", demo.stdout)[1]
-    port = _free_port()
-    with (
-        (home / "webserver.log").open("w") as log,
-        running_daemon(env, home / "daemon.log", ("-w", str(PROJECT / "workspace.yaml"))),
-    ):
-        server = subprocess.Popen(
-            [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port)]
-            + ["-w", str(PROJECT / "workspace.yaml")],
-            env=env,
-            cwd=PROJECT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_until_up(url, server)
-            yield {"url": url, "env": env, "home": home}
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
-
-
-def _wait_until_up(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "dagster-webserver exited"
-        try:
-            if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail("dagster-webserver did not answer within 180 s")
+    env = demo_env(home, BAKERY_PARTITION_START="2026-02-20")
+    run_demo(env, tenants=1, days=3, day=DAY)
+    with served(env, home) as url:
+        yield {"url": url, "env": env, "home": home}
 
 
 @pytest.fixture(scope="module")
