@@ -164,6 +164,13 @@ def past_day_rectangles(
     """Cover the past tenant-days ``keys`` with (first key, last key) ranges of at most ``size``
     tenant-days, each a rectangle of the tenant x day partitions: consecutive days of tenants
     adjacent in ``tenant_order`` (the dynamic partitions' order), every covered key in ``keys``."""
+    return [(start, end) for start, end, _ in _rectangles(keys, tenant_order, size)]
+
+
+def _rectangles(
+    keys: Iterable[str], tenant_order: list[str], size: int
+) -> list[tuple[str, str, list[str]]]:
+    """``past_day_rectangles``, each with the keys it covers."""
     days_by_tenant: dict[str, list] = {}
     for key in keys:
         tenant, day = split_key(key)
@@ -198,9 +205,12 @@ def past_day_rectangles(
                 group.append(tenant)
                 continue
             if group:
-                ranges.append(
-                    (str(partition_key(group[0], first)), str(partition_key(group[-1], last)))
-                )
+                covered = [
+                    str(partition_key(t, first + timedelta(days=i)))
+                    for t in group
+                    for i in range(width)
+                ]
+                ranges.append((covered[0], covered[-1], covered))
             group = [tenant] if tenant is not None else []
     return ranges
 
@@ -209,14 +219,10 @@ def past_day_requests(
     late: list[str], changed: dict[str, datetime], tenant_order: list[str], size: int
 ) -> list[dg.RunRequest]:
     requests = []
-    for start, end in past_day_rectangles(late, tenant_order, size):
+    for start, end, covered in _rectangles(late, tenant_order, size):
         if start == end:
             requests.append(rerun_request(start, changed[start], open_day=False))
             continue
-        (first_tenant, first), (last_tenant, last) = split_key(start), split_key(end)
-        covered = [
-            k for k in late if _inside(k, first_tenant, last_tenant, first, last, tenant_order)
-        ]
         newest = max(changed[k] for k in covered)
         requests.append(
             dg.RunRequest(
@@ -226,17 +232,6 @@ def past_day_requests(
             )
         )
     return requests
-
-
-def _inside(key: str, first_tenant, last_tenant, first, last, order: list[str]) -> bool:
-    tenant, day = split_key(key)
-    if not first <= day <= last:
-        return False
-    if tenant in (first_tenant, last_tenant):
-        return True
-    if tenant not in order or first_tenant not in order or last_tenant not in order:
-        return False
-    return order.index(first_tenant) < order.index(tenant) < order.index(last_tenant)
 
 
 @dg.sensor(

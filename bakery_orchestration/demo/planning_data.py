@@ -44,6 +44,18 @@ RECIPES = {
     "galette-rois": {"flour": 0.25, "butter": 0.2, "almonds": 0.15, "sugar": 0.12, "eggs": 2},
 }
 
+SUPPLIER_COLUMNS = (
+    "supplier_id",
+    "name",
+    "ingredient_id",
+    "lead_time_days",
+    "min_order_qty",
+    "pack_size",
+    "delivery_weekdays",
+    "unit_price",
+)
+"""The supplier master data's columns, as the demo and the replay load them."""
+
 SUPPLIERS = [
     # supplier_id, name, ingredient_id, lead days, MOQ, pack size, weekdays, unit price
     ("minoterie", "Minoterie Dupont", "flour", 2, 100, 25, "mon,wed,fri", 0.62),
@@ -90,19 +102,7 @@ def demo_planning_data(bakery: DemoBakery, day: date) -> dict[str, pd.DataFrame]
         [(p, i, q) for p, lines in RECIPES.items() for i, q in lines.items()],
         columns=["product_id", "ingredient_id", "quantity_per_unit"],
     )
-    suppliers = pd.DataFrame(
-        SUPPLIERS,
-        columns=[
-            "supplier_id",
-            "name",
-            "ingredient_id",
-            "lead_time_days",
-            "min_order_qty",
-            "pack_size",
-            "delivery_weekdays",
-            "unit_price",
-        ],
-    )
+    suppliers = pd.DataFrame(SUPPLIERS, columns=list(SUPPLIER_COLUMNS))
     return {
         "ingredients": ingredients,
         "recipes": recipes,

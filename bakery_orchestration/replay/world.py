@@ -15,6 +15,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from bakery_orchestration.demo.planning_data import SUPPLIER_COLUMNS
 from bakery_orchestration.instance import register_tenant_partitions
 from bakery_orchestration.planning import master_data
 from bakery_orchestration.replay.inputs import history_before
@@ -67,16 +68,7 @@ def neutral_planning_data(products: list[str], units_per_day: float) -> dict[str
                     1.0,
                 )
             ],
-            columns=[
-                "supplier_id",
-                "name",
-                "ingredient_id",
-                "lead_time_days",
-                "min_order_qty",
-                "pack_size",
-                "delivery_weekdays",
-                "unit_price",
-            ],
+            columns=list(SUPPLIER_COLUMNS),
         ),
         "stock": pd.DataFrame(
             [(INGREDIENT, round(usage * STOCK_DAYS, 2), None)],
