@@ -14,7 +14,7 @@ from bakery_orchestration.forecasting.model import DemandModel, TenantCalendar
 from bakery_orchestration.forecasting.serialization import ModelFormatError
 from bakery_orchestration.forecasting.store import StoredModel, latest_model, save_model
 from bakery_orchestration.sales.history import load_sales_history
-from bakery_orchestration.tenants.registry import Tenant
+from bakery_orchestration.tenants.registry import Tenant, pool_members
 
 FORECAST_HORIZON = 7
 TRAINING_DAYS = 730
@@ -51,10 +51,16 @@ class TrainedModel:
 
 
 def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> TrainedModel:
-    """Fit on the tenant's sales before ``as_of`` and store the new version."""
+    """Fit on the tenant's sales before ``as_of`` (with its model pool's, if it is in one) and
+    store the new version."""
     history = load_sales_history(engine, tenant.id, before=as_of, days=TRAINING_DAYS)
     started = time.perf_counter()
-    model = DemandModel.fit(history, as_of=as_of, calendar=tenant_calendar(tenant))
+    if tenant.model_pool is None:
+        pool = {}
+        model = DemandModel.fit(history, as_of=as_of, calendar=tenant_calendar(tenant))
+    else:
+        pool = pool_histories(engine, tenant, as_of)
+        model = DemandModel.fit_pool(pool, as_of=as_of)[tenant.slug]
     fit_seconds = time.perf_counter() - started
     first_day = history["date"].min().date() if len(history) else None
     details = {
@@ -63,9 +69,24 @@ def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> 
         "products": len(model.products),
         "first_day": first_day.isoformat() if first_day else None,
         "fit_seconds": round(fit_seconds, 3),
+        **({"model_pool": tenant.model_pool, "pool_tenants": sorted(pool)} if pool else {}),
     }
     model_id = save_model(engine, tenant.id, model, reason=reason, details=details)
     return TrainedModel(model_id, model, len(history), first_day, fit_seconds, reason)
+
+
+def pool_histories(
+    engine: sa.Engine, tenant: Tenant, as_of: date
+) -> dict[str, tuple[pd.DataFrame, TenantCalendar]]:
+    """Sales before ``as_of`` and calendar of every tenant of ``tenant``'s model pool that has
+    sales (the tenant itself always: too little history of its own fails the fit)."""
+    members = {t.slug: t for t in pool_members(engine, tenant.model_pool)} | {tenant.slug: tenant}
+    pool = {}
+    for slug, member in sorted(members.items()):
+        history = load_sales_history(engine, member.id, before=as_of, days=TRAINING_DAYS)
+        if len(history) or slug == tenant.slug:
+            pool[slug] = (history, tenant_calendar(member))
+    return pool
 
 
 @dataclass(frozen=True)

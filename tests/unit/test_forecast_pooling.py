@@ -1,0 +1,98 @@
+"""Opt-in model pools in production: a pooled tenant's fit reads its pool's sales, a tenant in
+no pool never sees another tenant's rows (SQLite and PostgreSQL, migrated to head)."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.db import migrate
+from bakery_orchestration.db.engine import create_db_engine
+from bakery_orchestration.forecasting.model import DemandModel, ModelConfig
+from bakery_orchestration.forecasting.service import pool_histories, tenant_calendar, train_model
+from bakery_orchestration.forecasting.store import latest_model
+from bakery_orchestration.sales.history import load_sales_history, store_sales_history
+from bakery_orchestration.tenants import registry
+
+AS_OF = date(2022, 8, 1)
+FAST = ModelConfig(max_iter=20, max_rows=20_000)
+
+
+def _store(seed: int, products: int, prefix: str) -> pd.DataFrame:
+    from bakery_orchestration.forecasting.synthetic import synthetic_sales
+
+    sales = synthetic_sales(products=products, days=200, seed=seed)
+    return sales.assign(product=prefix + sales["product"])
+
+
+@pytest.fixture
+def engine(empty_db_url, monkeypatch):
+    migrate.upgrade(empty_db_url)
+    engine = create_db_engine(empty_db_url)
+    for slug, seed, pool in (("alone", 1, None), ("north", 2, "chain"), ("south", 3, "chain")):
+        tenant = registry.add_tenant(engine, slug, slug, country="FR")
+        store_sales_history(engine, tenant.id, _store(seed, 3, f"{slug}-"))
+        registry.set_model_pool(engine, slug, pool)
+    # The suspended store still teaches its pool; a cancelled one does not.
+    registry.add_tenant(engine, "gone", "gone", country="FR")
+    store_sales_history(engine, registry.get_tenant(engine, "gone").id, _store(4, 3, "gone-"))
+    registry.set_model_pool(engine, "gone", "chain")
+    registry.set_status(engine, "gone", "cancelled")
+    monkeypatch.setattr(DemandModel, "fit", _fast(DemandModel.fit))
+    monkeypatch.setattr(DemandModel, "fit_pool", _fast(DemandModel.fit_pool))
+    yield engine
+    engine.dispose()
+
+
+def _fast(method):
+    def fit(*args, **kwargs):
+        return method(*args, **{**kwargs, "config": FAST})
+
+    return fit
+
+
+def _history(engine, slug: str) -> pd.DataFrame:
+    tenant = registry.get_tenant(engine, slug)
+    return load_sales_history(engine, tenant.id, before=AS_OF, days=730)
+
+
+def test_a_tenant_in_no_pool_is_fitted_on_its_own_rows_only(engine):
+    tenant = registry.get_tenant(engine, "alone")
+    trained = train_model(engine, tenant, AS_OF, reason="test")
+    own = DemandModel.fit(_history(engine, "alone"), as_of=AS_OF, calendar=tenant_calendar(tenant))
+    assert trained.model.to_bytes() == own.to_bytes()
+    assert all(p.startswith("alone-") for p in trained.model.products)
+    stored = latest_model(engine, tenant.id, as_of=AS_OF)
+    assert stored.model.to_bytes() == own.to_bytes()
+
+
+def test_a_pooled_tenant_is_fitted_on_its_pool_and_keeps_its_own_products(engine):
+    north = registry.get_tenant(engine, "north")
+    assert north.model_pool == "chain"
+    assert sorted(pool_histories(engine, north, AS_OF)) == ["north", "south"]
+    trained = train_model(engine, north, AS_OF, reason="test")
+    pool = {
+        slug: (_history(engine, slug), tenant_calendar(registry.get_tenant(engine, slug)))
+        for slug in ("north", "south")
+    }
+    expected = DemandModel.fit_pool(pool, as_of=AS_OF)["north"]
+    assert trained.model.to_bytes() == expected.to_bytes()
+    assert all(p.startswith("north-") for p in trained.model.products)
+    alone = DemandModel.fit(pool["north"][0], as_of=AS_OF, calendar=pool["north"][1])
+    assert trained.model.to_bytes() != alone.to_bytes()  # same products, other trees
+    stored = latest_model(engine, north.id, as_of=AS_OF)
+    assert stored.model.to_bytes() == expected.to_bytes()
+
+
+def test_leaving_the_pool_restores_isolation(engine):
+    registry.set_model_pool(engine, "north", None)
+    north = registry.get_tenant(engine, "north")
+    trained = train_model(engine, north, AS_OF, reason="test")
+    own = DemandModel.fit(_history(engine, "north"), as_of=AS_OF, calendar=tenant_calendar(north))
+    assert trained.model.to_bytes() == own.to_bytes()
+
+
+def test_a_pool_name_follows_the_slug_rules(engine):
+    with pytest.raises(BakeryError, match="model pool"):
+        registry.set_model_pool(engine, "north", "Chain; DROP TABLE tenants")
