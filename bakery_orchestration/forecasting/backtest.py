@@ -199,6 +199,19 @@ def backtest_pool(
     if len(members) == 1:
         ((tenant, (sales, calendar)),) = members.items()
         return [backtest_tenant(tenant, sales, calendar, protocol, on_origin)]
+    try:
+        return _backtest_pool(members, protocol, on_origin)
+    except Exception as exc:  # the pool's tenants share its fits: all fail, other pools go on
+        return [(t, f"tenant {t} (pooled): {type(exc).__name__}: {exc}") for t in members]
+
+
+def _backtest_pool(
+    members: Mapping[str, tuple[pd.DataFrame, TenantCalendar]],
+    protocol: Protocol,
+    on_origin: Callable[[], None] | None,
+) -> list[pd.DataFrame | tuple[str, str]]:
+    """Each tenant is scored as alone, but a refit (each tenant's own retraining decision, at
+    its own origins) is one pooled fit on every tenant's sales before the origin."""
     runs, outcomes = {}, []
     for tenant, (sales, _) in members.items():
         try:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakery_orchestration.cli.backtest import file_calendar
+from bakery_orchestration.cli.backtest import file_calendar, file_pools
 from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.forecasting.backtest import (
     production_refit,
@@ -97,6 +97,12 @@ def test_pooled_tenants_share_one_fit_and_score_the_same_points():
     # Both stores refit at the same origins (production's age rule) from one pooled fit.
     fits = pooled.points.groupby("tenant")["model_as_of"].unique()
     assert list(fits["a"]) == list(fits["b"]) and len(fits["a"]) >= 1
+
+
+def test_a_multi_tenant_file_is_one_pool_by_default():
+    chain = pd.DataFrame({"date": ["2022-01-01"] * 2, "product": "a", "quantity": 1.0})
+    assert file_pools(chain.assign(tenant=[7, "b"])) == {"7": "file", "b": "file"}
+    assert file_pools(chain) is None
 
 
 def test_pooled_dev_window_never_reads_the_final_one():
