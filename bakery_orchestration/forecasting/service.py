@@ -36,6 +36,7 @@ class TrainedModel:
     first_day: date | None
     fit_seconds: float
     reason: str
+    pool: tuple[str, ...] = ()  # the tenants whose sales the model was fitted on, if pooled
 
     def metadata(self) -> dict:
         """What a ``forecast_model`` materialization records, whichever path trained it."""
@@ -47,6 +48,7 @@ class TrainedModel:
             "products": len(self.model.products),
             "history_rows": self.history_rows,
             "fit_seconds": round(self.fit_seconds, 2),
+            **({"pool_tenants": ", ".join(self.pool)} if self.pool else {}),
         }
 
 
@@ -72,7 +74,9 @@ def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> 
         **({"model_pool": tenant.model_pool, "pool_tenants": sorted(pool)} if pool else {}),
     }
     model_id = save_model(engine, tenant.id, model, reason=reason, details=details)
-    return TrainedModel(model_id, model, len(history), first_day, fit_seconds, reason)
+    return TrainedModel(
+        model_id, model, len(history), first_day, fit_seconds, reason, tuple(sorted(pool))
+    )
 
 
 def pool_histories(

@@ -65,6 +65,7 @@ def test_a_tenant_in_no_pool_is_fitted_on_its_own_rows_only(engine):
     assert all(p.startswith("alone-") for p in trained.model.products)
     stored = latest_model(engine, tenant.id, as_of=AS_OF)
     assert stored.model.to_bytes() == own.to_bytes()
+    assert "pool_tenants" not in trained.metadata()
 
 
 def test_a_pooled_tenant_is_fitted_on_its_pool_and_keeps_its_own_products(engine):
@@ -83,6 +84,7 @@ def test_a_pooled_tenant_is_fitted_on_its_pool_and_keeps_its_own_products(engine
     assert trained.model.to_bytes() != alone.to_bytes()  # same products, other trees
     stored = latest_model(engine, north.id, as_of=AS_OF)
     assert stored.model.to_bytes() == expected.to_bytes()
+    assert trained.metadata()["pool_tenants"] == "north, south"
 
 
 def test_leaving_the_pool_restores_isolation(engine):
