@@ -113,6 +113,7 @@ def backtest(
     from bakery_orchestration.forecasting.model import TenantCalendar
 
     sales = read_sales_file(file)
+    pools = file_pools(sales) if pool else None
     country, subdivision = file_calendar(file, country)
     click.echo(f"holiday calendar: {country or 'none'} {subdivision or ''}", err=True)
     with tqdm(desc="backtest origins", unit="origin", file=sys.stderr) as bar:
@@ -132,10 +133,15 @@ def backtest(
             progress=progress,
             calendars=TenantCalendar(country=country, subdivision=subdivision),
             workers=workers,
-            pools=file_pools(sales) if pool else None,
+            pools=pools,
         )
     if as_json:
-        summary = {**result.to_dict(), "window": window, "country": country, "pooled": pool}
+        summary = {
+            **result.to_dict(),
+            "window": window,
+            "country": country,
+            "pooled": pools is not None,
+        }
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
         click.echo(render_backtest(result))
