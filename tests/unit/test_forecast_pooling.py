@@ -87,6 +87,12 @@ def test_a_pooled_tenant_is_fitted_on_its_pool_and_keeps_its_own_products(engine
     assert trained.metadata()["pool_tenants"] == "north, south"
 
 
+def test_a_suspended_store_still_teaches_its_pool(engine):
+    registry.set_status(engine, "south", "suspended")
+    north = registry.get_tenant(engine, "north")
+    assert sorted(pool_histories(engine, north, AS_OF)) == ["north", "south"]
+
+
 def test_leaving_the_pool_restores_isolation(engine):
     registry.set_model_pool(engine, "north", None)
     north = registry.get_tenant(engine, "north")
