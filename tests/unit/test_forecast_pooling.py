@@ -5,13 +5,16 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from bakery_orchestration.cli.main import cli
 from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.db import migrate
 from bakery_orchestration.db.engine import create_db_engine
 from bakery_orchestration.forecasting.model import DemandModel, ModelConfig
 from bakery_orchestration.forecasting.service import pool_histories, tenant_calendar, train_model
 from bakery_orchestration.forecasting.store import latest_model
+from bakery_orchestration.forecasting.synthetic import synthetic_sales
 from bakery_orchestration.sales.history import load_sales_history, store_sales_history
 from bakery_orchestration.tenants import registry
 
@@ -20,8 +23,6 @@ FAST = ModelConfig(max_iter=20, max_rows=20_000)
 
 
 def _store(seed: int, products: int, prefix: str) -> pd.DataFrame:
-    from bakery_orchestration.forecasting.synthetic import synthetic_sales
-
     sales = synthetic_sales(products=products, days=200, seed=seed)
     return sales.assign(product=prefix + sales["product"])
 
@@ -104,3 +105,15 @@ def test_leaving_the_pool_restores_isolation(engine):
 def test_a_pool_name_follows_the_slug_rules(engine):
     with pytest.raises(BakeryError, match="model pool"):
         registry.set_model_pool(engine, "north", "Chain; DROP TABLE tenants")
+
+
+def test_the_command_line_sets_shows_and_clears_a_pool(engine, empty_db_url):
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--database-url", empty_db_url, "tenants", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert run("set-model-pool", "alone", "chain-2") == "alone: model pool chain-2\n"
+    assert "model pool: chain-2" in run("show", "alone")
+    assert run("set-model-pool", "alone") == "alone: model pool - (own sales only)\n"
+    assert registry.get_tenant(engine, "alone").model_pool is None
