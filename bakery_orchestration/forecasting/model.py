@@ -322,6 +322,14 @@ class DemandModel:
             for name, part in parts.items()
         }
 
+    def for_member(self, sales: pd.DataFrame, calendar: TenantCalendar) -> "DemandModel":
+        """This pooled model's copy for another tenant of its pool: the shared trees, blend
+        and band with that tenant's products, calendar and ETS parameters, exactly the copy
+        :meth:`fit_pool` gave that tenant when ``sales`` are the sales it was fitted on."""
+        matrix = ft.sales_matrix(ft.normalize_sales(sales), end=self.as_of)
+        ets = EtsParameters(*choose_parameters(matrix.values))
+        return dataclasses.replace(self, calendar=calendar, products=matrix.products, ets=ets)
+
     def predict(
         self,
         sales: pd.DataFrame,

@@ -1,6 +1,7 @@
 """The forecasting use case shared by the assets and the CLI: pick the right model version for a
 day (never one that saw sales on or after it), train one when there is none, and forecast."""
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -10,9 +11,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from bakery_orchestration.core.errors import BakeryError
-from bakery_orchestration.forecasting.model import DemandModel, TenantCalendar
+from bakery_orchestration.forecasting.model import DemandModel, ModelConfig, TenantCalendar
 from bakery_orchestration.forecasting.serialization import ModelFormatError
-from bakery_orchestration.forecasting.store import StoredModel, latest_model, save_model
+from bakery_orchestration.forecasting.store import (
+    StoredModel,
+    latest_model,
+    pooled_model,
+    save_model,
+)
 from bakery_orchestration.sales.history import load_sales_history
 from bakery_orchestration.tenants.registry import Tenant, pool_members
 
@@ -62,7 +68,7 @@ def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> 
         model = DemandModel.fit(history, as_of=as_of, calendar=tenant_calendar(tenant))
     else:
         pool = pool_histories(engine, tenant, as_of)
-        model = DemandModel.fit_pool(pool, as_of=as_of)[tenant.slug]
+        model = _pool_model(engine, tenant, pool, as_of)
     fit_seconds = time.perf_counter() - started
     first_day = history["date"].min().date() if len(history) else None
     details = {
@@ -72,11 +78,42 @@ def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> 
         "first_day": first_day.isoformat() if first_day else None,
         "fit_seconds": round(fit_seconds, 3),
         **({"model_pool": tenant.model_pool, "pool_tenants": sorted(pool)} if pool else {}),
+        **({"pool_digest": pool_digest(pool)} if pool else {}),
     }
     model_id = save_model(engine, tenant.id, model, reason=reason, details=details)
     return TrainedModel(
         model_id, model, len(history), first_day, fit_seconds, reason, tuple(sorted(pool))
     )
+
+
+def _pool_model(
+    engine: sa.Engine,
+    tenant: Tenant,
+    pool: dict[str, tuple[pd.DataFrame, TenantCalendar]],
+    as_of: date,
+) -> DemandModel:
+    """The tenant's copy of its pool's model for ``as_of``: from a copy another member stored
+    after fitting the pool on exactly these sales (the fit is deterministic, so the copy is the
+    same bytes), else from a new pooled fit. Each member of a 35-store pool retrained the same
+    day would otherwise refit the same pool."""
+    members = [m for m in pool_members(engine, tenant.model_pool) if m.slug in pool]
+    ids = [m.id for m in members if m.id != tenant.id]
+    shared = pooled_model(engine, ids, as_of, pool_digest(pool)) if ids else None
+    sales, calendar = pool[tenant.slug]
+    if shared is not None:
+        return shared.for_member(sales, calendar)
+    return DemandModel.fit_pool(pool, as_of=as_of)[tenant.slug]
+
+
+def pool_digest(pool: dict[str, tuple[pd.DataFrame, TenantCalendar]]) -> str:
+    """SHA-256 of what a pooled fit reads: each member's slug, calendar and sales rows, and
+    the model configuration."""
+    digest = hashlib.sha256(repr(ModelConfig()).encode())
+    for slug, (history, calendar) in sorted(pool.items()):
+        digest.update(f"{slug}|{calendar!r}|{len(history)}".encode())
+        rows = history[["date", "product", "quantity"]].sort_values(["date", "product"])
+        digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def pool_histories(

@@ -193,3 +193,9 @@ def test_pooled_fit_ignores_every_store_s_sales_on_and_after_as_of(pool):
     altered = {name: (_perturb_from(s, AS_OF), cal) for name, (s, cal) in pool.items()}
     again = DemandModel.fit_pool(altered, as_of=AS_OF, config=FAST)
     assert all(again[name].to_bytes() == models[name].to_bytes() for name in pool)
+
+
+def test_a_member_s_copy_of_a_pooled_model_is_the_copy_fit_pool_gave_it(pool):
+    models = DemandModel.fit_pool(pool, as_of=AS_OF, config=FAST)
+    copy = models["store-1"].for_member(*pool["store-2"])
+    assert copy.to_bytes() == models["store-2"].to_bytes()

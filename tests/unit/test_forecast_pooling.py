@@ -117,3 +117,26 @@ def test_the_command_line_sets_shows_and_clears_a_pool(engine, empty_db_url):
     assert "model pool: chain-2" in run("show", "alone")
     assert run("set-model-pool", "alone") == "alone: model pool - (own sales only)\n"
     assert registry.get_tenant(engine, "alone").model_pool is None
+
+
+def test_a_store_reuses_the_pool_fit_a_member_stored_for_the_same_sales(engine, monkeypatch):
+    north, south = (registry.get_tenant(engine, s) for s in ("north", "south"))
+    train_model(engine, north, AS_OF, reason="test")
+    fits = []
+    fit_pool = DemandModel.fit_pool
+    monkeypatch.setattr(
+        DemandModel, "fit_pool", lambda *a, **k: fits.append(1) or fit_pool(*a, **k)
+    )
+    reused = train_model(engine, south, AS_OF, reason="test")
+    assert fits == []
+    pool = {
+        slug: (_history(engine, slug), tenant_calendar(registry.get_tenant(engine, slug)))
+        for slug in ("north", "south")
+    }
+    assert reused.model.to_bytes() == fit_pool(pool, as_of=AS_OF)["south"].to_bytes()
+    # A late sale of any store before as_of: the stored pool fit is stale, the pool is refitted.
+    late = pd.DataFrame({"date": [pd.Timestamp(AS_OF) - pd.Timedelta(days=3)],
+                         "product": ["north-P000"], "quantity": [500.0]})  # fmt: skip
+    store_sales_history(engine, north.id, late)
+    train_model(engine, south, AS_OF, reason="test")
+    assert fits == [1]
