@@ -21,6 +21,7 @@ import click
 import pandas as pd
 
 from bakery_orchestration.cli.backtest import file_calendar
+from bakery_orchestration.forecasting import features as ft
 from bakery_orchestration.forecasting.backtest import run_backtest
 from bakery_orchestration.forecasting.model import ModelConfig, TenantCalendar
 
@@ -63,13 +64,29 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict:
     help="Drop this many more days from the end first: --earlier 56 scores a second, older "
     "dev window (the 56 days before the dev one).",
 )
+@click.option(
+    "--scale-window",
+    type=int,
+    help="Experiment: days of the level that scales features and target (features.py's "
+    "SCALE_WINDOW, 28) for this run.",
+)
 @click.option("--log", type=click.Path(dir_okay=False, path_type=Path))
 def main(
-    pairs: tuple[str, ...], window: str, names: tuple[str, ...], earlier: int, log: Path | None
+    pairs: tuple[str, ...],
+    window: str,
+    names: tuple[str, ...],
+    earlier: int,
+    scale_window: int | None,
+    log: Path | None,
 ) -> None:
     """Backtest one configuration on every file and print one line per file."""
     overrides = parse_overrides(pairs)
-    config = dataclasses.replace(ModelConfig(), **overrides)
+    if scale_window:
+        ft.SCALE_WINDOW = scale_window
+        overrides["scale_window"] = scale_window
+    config = dataclasses.replace(
+        ModelConfig(), **{k: v for k, v in overrides.items() if k != "scale_window"}
+    )
     click.echo(f"window {window}-{earlier}, overrides {overrides}, load {os.getloadavg()}")
     rows = {}
     for name in names or tuple(DATASETS):

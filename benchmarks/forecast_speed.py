@@ -2,6 +2,8 @@
 
 Run: .venv/bin/python benchmarks/forecast_speed.py [--fast] [--products 150] [--days 730]
 Targets (issues 7 and 14): a fit with all quantiles <= 5 CPU-s; one origin's prediction <= 0.2 s.
+``--pool N`` times instead one pooled fit of a synthetic chain of N stores x 3 products over the
+same days (what production's ``train_model`` does for each tenant of a model pool).
 """
 
 import os
@@ -12,7 +14,7 @@ from datetime import timedelta
 import click
 
 from bakery_orchestration.forecasting.model import DemandModel, ModelConfig, TenantCalendar
-from bakery_orchestration.forecasting.synthetic import synthetic_sales
+from bakery_orchestration.forecasting.synthetic import store_chain_sales, synthetic_sales
 
 
 def _timed(fn, repeat: int) -> tuple[float, float, object]:
@@ -36,8 +38,12 @@ def _timed(fn, repeat: int) -> tuple[float, float, object]:
 @click.option("--repeat", default=5, show_default=True, help="Predictions timed (median).")
 @click.option("--fit-repeat", default=3, show_default=True, help="Fits timed (median).")
 @click.option("--fast", is_flag=True, help="Use ModelConfig.fast() instead of the default.")
-def main(products: int, days: int, repeat: int, fit_repeat: int, fast: bool) -> None:
+@click.option("--pool", type=int, help="Time one pooled fit of this many 3-product stores.")
+def main(products: int, days: int, repeat: int, fit_repeat: int, fast: bool, pool: int) -> None:
     """Time DemandModel.fit and DemandModel.predict and print the figures."""
+    if pool:
+        _time_pool(pool, days, fit_repeat)
+        return
     sales = synthetic_sales(products=products, days=days, closed_weekdays=(2,))
     as_of = (sales["date"].max() + timedelta(days=1)).date()
     calendar = TenantCalendar(country="FR", closed_weekdays=(2,))
@@ -56,6 +62,19 @@ def main(products: int, days: int, repeat: int, fit_repeat: int, fast: bool) -> 
         f"cpu {pred_cpu:.3f} s (target < 0.2 s)"
     )
     click.echo(f"serialized model: {len(model.to_bytes()) / 1024:.0f} KiB")
+    click.echo(f"load average after: {os.getloadavg()}")
+
+
+def _time_pool(stores: int, days: int, repeat: int) -> None:
+    chain = store_chain_sales(tenants=stores, products=3, days=days)
+    as_of = (chain["date"].max() + timedelta(days=1)).date()
+    members = {t: (g, TenantCalendar()) for t, g in chain.groupby("tenant")}
+    click.echo(f"load average before: {os.getloadavg()}")
+    wall, cpu, models = _timed(lambda: DemandModel.fit_pool(members, as_of=as_of), repeat)
+    click.echo(
+        f"pooled fit of {len(models)} stores x 3 products x {days} days ({len(chain)} rows): "
+        f"wall {wall:.2f} s, cpu {cpu:.2f} s"
+    )
     click.echo(f"load average after: {os.getloadavg()}")
 
 

@@ -4,7 +4,9 @@ seasonal-naive, 4-week weekday-mean and exponential-smoothing baselines, on a
 
 Production's configuration by default: production's retraining rule, and the file's holiday
 calendar: ``--country``, else a sidecar ``<file>.calendar.json`` (``{"country": "FR",
-"subdivision": null}``), else the known files of ../shared/data (KNOWN_FILES).
+"subdivision": null}``), else the known files of ../shared/data (KNOWN_FILES). The tenants of
+a multi-tenant file are one chain that opted in to one model pool (``--no-pool``: isolated),
+the default chosen on the pseudo-store chains of docs/FORECASTING.md.
 """
 
 import json
@@ -64,6 +66,13 @@ def file_calendar(path: Path, country: str | None) -> tuple[str | None, str | No
     return KNOWN_FILES.get((path.parent.name, path.name), (None, None))
 
 
+def file_pools(sales: pd.DataFrame) -> dict[str, str] | None:
+    """Every tenant of a multi-tenant file in one model pool (the file is one chain)."""
+    if "tenant" not in sales.columns:
+        return None
+    return dict.fromkeys(sales["tenant"].astype(str).unique(), "file")
+
+
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--holdout-days", type=click.IntRange(7, 365), default=56, show_default=True)
@@ -87,16 +96,24 @@ def file_calendar(path: Path, country: str | None) -> tuple[str | None, str | No
     help="Holiday calendar, e.g. FR, or 'none'; default: the file's sidecar or known calendar.",
 )
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option(
+    "--pool/--no-pool",
+    default=True,
+    show_default=True,
+    help="The tenants of a multi-tenant file are one chain whose stores share one model, as "
+    "production fits tenants of one model pool; --no-pool: one model per tenant.",
+)
 @click.option("--json", "as_json", is_flag=True, help="A JSON document on stdout.")
 def backtest(
     file, holdout_days, window, horizons, refit_every, min_share, products, country, workers,
-    as_json,
+    pool, as_json,
 ):  # fmt: skip
     """Rolling-origin backtest of the forecaster on FILE (date,product,quantity[,tenant])."""
     from bakery_orchestration.forecasting.backtest import render_backtest, run_backtest
     from bakery_orchestration.forecasting.model import TenantCalendar
 
     sales = read_sales_file(file)
+    pools = file_pools(sales) if pool else None
     country, subdivision = file_calendar(file, country)
     click.echo(f"holiday calendar: {country or 'none'} {subdivision or ''}", err=True)
     with tqdm(desc="backtest origins", unit="origin", file=sys.stderr) as bar:
@@ -116,9 +133,15 @@ def backtest(
             progress=progress,
             calendars=TenantCalendar(country=country, subdivision=subdivision),
             workers=workers,
+            pools=pools,
         )
     if as_json:
-        summary = {**result.to_dict(), "window": window, "country": country}
+        summary = {
+            **result.to_dict(),
+            "window": window,
+            "country": country,
+            "pooled": pools is not None,
+        }
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
         click.echo(render_backtest(result))

@@ -93,6 +93,7 @@ def show(ctx, slug):
     click.echo(_describe(tenant))
     signed = "signed" if tenant.webhook_secret else "unsigned"
     click.echo(f"id: {tenant.id}  webhook: {tenant.webhook_url or '-'} ({signed})")
+    click.echo(f"model pool: {tenant.model_pool or '- (own sales only)'}")
     products = registry.load_products(engine, tenant.id)
     click.echo(f"{len(products)} products")
     for row in products.itertuples():
@@ -131,6 +132,17 @@ def set_webhook(ctx, slug, url):
     """Post SLUG's daily summary to URL (no URL: post none)."""
     tenant = registry.set_webhook_url(_engine(ctx), slug, url)
     click.echo(f"{tenant.slug}: webhook {tenant.webhook_url or '-'}")
+
+
+@tenants.command("set-model-pool")
+@click.argument("slug")
+@click.argument("pool", required=False)
+@click.pass_context
+def set_model_pool(ctx, slug, pool):
+    """Train SLUG's demand model on the sales of every tenant of POOL (a chain's stores that
+    opted in); no POOL: on SLUG's own sales only. Takes effect at the next model fit."""
+    tenant = registry.set_model_pool(_engine(ctx), slug, pool)
+    click.echo(f"{tenant.slug}: model pool {tenant.model_pool or '- (own sales only)'}")
 
 
 @tenants.command("rotate-webhook-secret")

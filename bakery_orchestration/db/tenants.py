@@ -25,6 +25,9 @@ tenants = sa.Table(
     sa.Column("webhook_secret", sa.String(100), nullable=True),
     # Per-tenant overrides of the accuracy rules (validation/rules.py), e.g. {"level_factor": 3}.
     sa.Column("accuracy_rules", JSONDocument, nullable=True),
+    # The tenants sharing one name here share one demand model fitted on all their sales (a
+    # chain's stores that opted in); NULL: the tenant's model reads its own sales only.
+    sa.Column("model_pool", sa.String(63), nullable=True),
     sa.Column("created_at", Timestamp, nullable=False, server_default=utcnow()),
     sa.Column("updated_at", Timestamp, nullable=False, server_default=utcnow(), onupdate=utcnow()),
     sa.CheckConstraint(f"status IN {TENANT_STATUSES}", name="ck_tenants_status"),

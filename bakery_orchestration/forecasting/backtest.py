@@ -128,6 +128,7 @@ def run_backtest(
     calendars: TenantCalendar | Mapping[str, TenantCalendar] | None = None,
     config: ModelConfig | None = None,
     workers: int = 1,
+    pools: Mapping[str, str] | None = None,
 ) -> BacktestResult:
     """Backtest ``sales`` (optionally with a ``tenant`` column) with the reference protocol.
 
@@ -135,6 +136,9 @@ def run_backtest(
     them first and scores the ``holdout_days`` before (the window defaults are chosen on).
     ``refit_every`` None retrains as production does (:func:`production_refit`); a number
     refits every that many origins. Tenants run in ``workers`` processes.
+    ``pools`` maps tenants to a pool name: the tenants of one pool share one model fitted on
+    all their sales (:meth:`DemandModel.fit_pool`), as production fits a pooled tenant; the
+    other tenants each get their own.
     ``progress(done, total)`` is called as origins complete (total counts all tenants).
     """
     unknown = set(methods) - set(METHODS)
@@ -148,10 +152,14 @@ def run_backtest(
     )  # fmt: skip
     started = time.perf_counter()
     tenants = _split_tenants(sales)
-    jobs = [(t, s, _calendar_for(calendars, t), protocol) for t, s in tenants.items()]
+    grouped: dict[str, dict] = {}
+    for t, s in tenants.items():
+        pool = (pools or {}).get(t) or f"tenant:{t}"
+        grouped.setdefault(pool, {})[t] = (s, _calendar_for(calendars, t))
+    jobs = [(members, protocol) for members in grouped.values()]
     outcomes = list(_run_all(jobs, workers, progress, len(tenants) * holdout_days))
-    frames = [o for o in outcomes if isinstance(o, pd.DataFrame)]
-    skipped = dict(o for o in outcomes if isinstance(o, tuple))
+    frames = [f for o in outcomes for f in o if isinstance(f, pd.DataFrame)]
+    skipped = dict(f for o in outcomes for f in o if isinstance(f, tuple))
     points = pd.concat(frames, ignore_index=True) if frames else _empty_points(methods)
     return BacktestResult(points, tuple(methods), time.perf_counter() - started, skipped)
 
@@ -168,18 +176,70 @@ def _run_all(jobs: list, workers: int, progress: Progress | None, total: int):
 
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
-            yield backtest_tenant(*job, on_origin=lambda: report(1))
+            yield backtest_pool(*job, on_origin=lambda: report(1))
         return
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(backtest_tenant, *job) for job in jobs]
+        futures = [pool.submit(backtest_pool, *job) for job in jobs]
         for future in as_completed(futures):
-            report(job_origins(future.result()))
+            report(sum(job_origins(o) for o in future.result()))
         yield from (f.result() for f in futures)
 
 
 def job_origins(outcome: pd.DataFrame | tuple[str, str]) -> int:
     """Origins a tenant's points came from (for progress)."""
     return int(outcome["origin"].nunique()) if isinstance(outcome, pd.DataFrame) else 0
+
+
+def backtest_pool(
+    members: Mapping[str, tuple[pd.DataFrame, TenantCalendar]],
+    protocol: Protocol,
+    on_origin: Callable[[], None] | None = None,
+) -> list[pd.DataFrame | tuple[str, str]]:
+    """Scored points (or a one-line error) per tenant of a pool; a pool of one is a tenant."""
+    if len(members) == 1:
+        ((tenant, (sales, calendar)),) = members.items()
+        return [backtest_tenant(tenant, sales, calendar, protocol, on_origin)]
+    try:
+        return _backtest_pool(members, protocol, on_origin)
+    except Exception as exc:  # the pool's tenants share its fits: all fail, other pools go on
+        return [(t, f"tenant {t} (pooled): {type(exc).__name__}: {exc}") for t in members]
+
+
+def _backtest_pool(
+    members: Mapping[str, tuple[pd.DataFrame, TenantCalendar]],
+    protocol: Protocol,
+    on_origin: Callable[[], None] | None,
+) -> list[pd.DataFrame | tuple[str, str]]:
+    """Each tenant is scored as alone, but a refit (each tenant's own retraining decision, at
+    its own origins) is one pooled fit on every tenant's sales before the origin."""
+    runs, outcomes = {}, []
+    for tenant, (sales, _) in members.items():
+        try:
+            runs[tenant] = _TenantRun(tenant, _window_sales(sales, protocol), protocol)
+        except ValueError as exc:
+            outcomes.append((tenant, f"tenant {tenant}: {exc}"))
+    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in runs}
+    for origin in sorted({o for run in runs.values() for o in run.origins}):
+        due = [t for t, run in runs.items() if origin in run.position]
+        refit = [t for t in due if MODEL in protocol.methods and runs[t].needs_model(origin)]
+        if refit:
+            pool = {t: (runs[t].sales, members[t][1]) for t in runs}
+            models = DemandModel.fit_pool(pool, as_of=origin, config=protocol.config)
+            for t in refit:
+                runs[t].model = models[t]
+        for t in due:
+            frames[t].append(runs[t].score_origin(origin))
+            if on_origin is not None:
+                on_origin()
+    outcomes.extend(pd.concat(parts, ignore_index=True) for parts in frames.values())
+    return outcomes
+
+
+def _window_sales(sales: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """The tenant's sales the window may read: the dev window drops the final window's days."""
+    if protocol.window != DEV:
+        return sales
+    return sales[sales["date"] <= sales["date"].max() - pd.Timedelta(days=protocol.holdout_days)]
 
 
 def backtest_tenant(
@@ -207,14 +267,10 @@ def _backtest_tenant(
     on_origin: Callable[[], None] | None = None,
 ) -> pd.DataFrame:
     """Scored points of one tenant (runs in a worker process when tenants run in parallel)."""
-    if protocol.window == DEV:
-        sales = sales[
-            sales["date"] <= sales["date"].max() - pd.Timedelta(days=protocol.holdout_days)
-        ]
-    run = _TenantRun(tenant, sales, protocol)
+    run = _TenantRun(tenant, _window_sales(sales, protocol), protocol)
     frames = []
-    for k, origin in enumerate(run.origins):
-        if MODEL in protocol.methods and run.needs_model(k, origin):
+    for origin in run.origins:
+        if MODEL in protocol.methods and run.needs_model(origin):
             run.model = DemandModel.fit(
                 run.sales, as_of=origin, calendar=calendar, config=protocol.config
             )
@@ -286,11 +342,13 @@ class _TenantRun:
         chosen = protocol.products or select_products(matrix, start, protocol.min_share)
         self.matrix = ft.sales_matrix(sales, products=chosen, mask_before_launch=False)
         self.origins = [d.date() for d in matrix.days[start:]]
+        self.position = {origin: k for k, origin in enumerate(self.origins)}
         self.model: DemandModel | None = None
         self.day_one: list[pd.DataFrame] = []
 
-    def needs_model(self, k: int, origin: date) -> bool:
+    def needs_model(self, origin: date) -> bool:
         """Refit now? Every ``refit_every`` origins, or production's rule at its weekly check."""
+        k = self.position[origin]
         if self.protocol.refit_every is not None:
             return k % self.protocol.refit_every == 0
         if self.model is not None and k % 7 != 0:

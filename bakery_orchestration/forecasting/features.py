@@ -156,6 +156,8 @@ def origin_stats(values: np.ndarray) -> OriginStats:
     )
     shop = shop_totals(values)
     shop7, shop56, shop28 = (_rolling(shop, w, "mean")[:, 0] for w in (7, 56, 28))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a shop that sold 0 in 28 days: NaN
+        trend7, trend56 = shop7 / shop28, shop56 / shop28
     by_name = {
         "log_scale": np.log(scale),
         "mean3": _rolling(values, 3, "mean") / scale,
@@ -167,8 +169,8 @@ def origin_stats(values: np.ndarray) -> OriginStats:
         "last": _lag(values, 1) / scale,
         "cv28": _rolling(values, 28, "std") / scale,
         "zero_share28": zeros,
-        "shop_trend7": np.broadcast_to((shop7 / shop28)[:, None], values.shape),
-        "shop_trend56": np.broadcast_to((shop56 / shop28)[:, None], values.shape),
+        "shop_trend7": np.broadcast_to(trend7[:, None], values.shape),
+        "shop_trend56": np.broadcast_to(trend56[:, None], values.shape),
     }
     history = _rolling(values, 10_000, "count")
     return OriginStats(scale, np.nan_to_num(history), by_name)

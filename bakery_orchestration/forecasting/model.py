@@ -5,8 +5,9 @@ P10/P50/P90 per product and day, falls back to seasonal naive for products with 
 history and forecasts 0 on the tenant's closed weekdays.
 """
 
+import dataclasses
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -162,6 +163,53 @@ def training_set(
     return TrainingSet(rows.features, y, rows.scale, weight, rows.target, rows.origin)
 
 
+@dataclass(frozen=True)
+class _TenantRows:
+    """One tenant's training rows and which of them the held-out fit trains on / scores."""
+
+    data: TrainingSet
+    products: tuple[str, ...]
+    ets: tuple[np.ndarray, np.ndarray]
+    early: np.ndarray  # rows whose target is before the held-out days
+    late: np.ndarray  # rows whose origin is in the held-out days
+    band: np.ndarray  # rows whose origin is in the first band_days held-out days
+
+
+def _tenant_rows(
+    sales: pd.DataFrame, calendar: TenantCalendar, as_of: date, config: ModelConfig
+) -> _TenantRows:
+    matrix = ft.sales_matrix(ft.normalize_sales(sales), end=as_of)
+    holiday = ft.holiday_flags(_extend(matrix.days), calendar.country, calendar.subdivision)
+    ets_parameters = choose_parameters(matrix.values)
+    data = training_set(matrix, holiday[: len(matrix.days)], config, ets_parameters)
+    # A young tenant holds out a third of its days rather than no day at all.
+    cutoff = len(matrix.days) - min(config.calibration_days, len(matrix.days) // 3)
+    late = data.origin_day >= cutoff
+    band = late & (data.origin_day < cutoff + config.band_days)
+    return _TenantRows(data, matrix.products, ets_parameters, data.target_day < cutoff, late, band)
+
+
+def _concat(parts: Sequence[TrainingSet], max_rows: int) -> "_Pooled":
+    """The tenants' rows together, subsampled uniformly to ``max_rows`` (``keep``: the rows)."""
+    if len(parts) == 1:
+        return _Pooled(*_arrays(parts[0]), keep=None)
+    joined = [np.concatenate(arrays) for arrays in zip(*map(_arrays, parts), strict=True)]
+    keep = None
+    if joined[1].size > max_rows:
+        keep = np.sort(np.random.default_rng(2).choice(joined[1].size, max_rows, replace=False))
+        joined = [a[keep] for a in joined]
+    return _Pooled(*joined, keep=keep)
+
+
+def _arrays(data: TrainingSet) -> list[np.ndarray]:
+    return [getattr(data, f.name) for f in dataclasses.fields(TrainingSet)]
+
+
+@dataclass(frozen=True)
+class _Pooled(TrainingSet):
+    keep: np.ndarray | None = None
+
+
 def _extend(days: pd.DatetimeIndex, n: int = ft.MAX_HORIZON) -> pd.DatetimeIndex:
     return pd.date_range(days[0], periods=len(days) + n, freq="D")
 
@@ -201,17 +249,37 @@ class DemandModel:
         config: ModelConfig | None = None,
     ) -> "DemandModel":
         """Fit on the sales dated before ``as_of`` (later rows are ignored)."""
+        return cls.fit_pool({"": (sales, calendar)}, as_of=as_of, config=config)[""]
+
+    @classmethod
+    def fit_pool(
+        cls,
+        members: Mapping[str, tuple[pd.DataFrame, TenantCalendar]],
+        *,
+        as_of: date,
+        config: ModelConfig | None = None,
+    ) -> dict[str, "DemandModel"]:
+        """One model fitted on the sales of several tenants (a pool), one copy per tenant.
+
+        Each tenant's rows keep its own shop features, closed days, calendar and ETS
+        parameters; the trees, the blend weight and the band are shared. A pool of one tenant
+        is :meth:`fit`. Only sales dated before ``as_of`` are read.
+        """
         config = config or ModelConfig()
-        matrix = ft.sales_matrix(ft.normalize_sales(sales), end=as_of)
-        holiday = ft.holiday_flags(_extend(matrix.days), calendar.country, calendar.subdivision)
-        ets_parameters = choose_parameters(matrix.values)
-        data = training_set(matrix, holiday[: len(matrix.days)], config, ets_parameters)
-        if data.y.size == 0:
+        parts = {
+            name: _tenant_rows(sales, calendar, as_of, config)
+            for name, (sales, calendar) in members.items()
+        }
+        training = [part for part in parts.values() if part.data.y.size]
+        if not training:
             raise ValueError("not enough history to fit a demand model")
-        # A young tenant holds out a third of its days rather than no day at all.
-        cutoff = len(matrix.days) - min(config.calibration_days, len(matrix.days) // 3)
-        early = _at_most(np.flatnonzero(data.target_day < cutoff), config.calibration_rows)
-        late = data.origin_day >= cutoff
+        data = _concat([part.data for part in training], config.max_rows)
+        early_mask = np.concatenate([part.early for part in training])
+        late = np.concatenate([part.late for part in training])
+        band = np.concatenate([part.band for part in training])
+        if data.keep is not None:
+            early_mask, late, band = early_mask[data.keep], late[data.keep], band[data.keep]
+        early = _at_most(np.flatnonzero(early_mask), config.calibration_rows)
         calibration = calibrate(np.array([]), np.array([]))
         weight = config.default_blend if config.blend else 1.0
         actual = data.y[late] * data.scale[late]
@@ -229,7 +297,7 @@ class DemandModel:
         # The band is calibrated on ordinary days: a held-out holiday (or a day next to one)
         # is rare in any later week, and its large errors widened every day's band.
         ordinary = (data.x[late, HOLIDAY] == 0) & (data.x[late, HOLIDAY_NEAR] == 0)
-        ordinary &= data.origin_day[late] < cutoff + config.band_days
+        ordinary &= band[late]
         if ordinary.any():
             calibration = calibrate(
                 actual[ordinary],
@@ -239,11 +307,28 @@ class DemandModel:
                 high=config.quantiles[1],
                 forecasts_mean=not set(config.losses) <= MEDIAN_LOSSES,
             )
-        members = _fit_members(data, config, np.arange(data.y.size))
-        ets = EtsParameters(*ets_parameters)
-        return cls(
-            tuple(members), calibration, calendar, config, as_of, matrix.products, weight, ets
-        )
+        trees = tuple(_fit_members(data, config, np.arange(data.y.size)))
+        return {
+            name: cls(
+                trees,
+                calibration,
+                members[name][1],
+                config,
+                as_of,
+                part.products,
+                weight,
+                EtsParameters(*part.ets),
+            )  # fmt: skip
+            for name, part in parts.items()
+        }
+
+    def for_member(self, sales: pd.DataFrame, calendar: TenantCalendar) -> "DemandModel":
+        """This pooled model's copy for another tenant of its pool: the shared trees, blend
+        and band with that tenant's products, calendar and ETS parameters, exactly the copy
+        :meth:`fit_pool` gave that tenant when ``sales`` are the sales it was fitted on."""
+        matrix = ft.sales_matrix(ft.normalize_sales(sales), end=self.as_of)
+        ets = EtsParameters(*choose_parameters(matrix.values))
+        return dataclasses.replace(self, calendar=calendar, products=matrix.products, ets=ets)
 
     def predict(
         self,

@@ -1,6 +1,7 @@
 """The forecasting use case shared by the assets and the CLI: pick the right model version for a
 day (never one that saw sales on or after it), train one when there is none, and forecast."""
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -10,11 +11,16 @@ import pandas as pd
 import sqlalchemy as sa
 
 from bakery_orchestration.core.errors import BakeryError
-from bakery_orchestration.forecasting.model import DemandModel, TenantCalendar
+from bakery_orchestration.forecasting.model import DemandModel, ModelConfig, TenantCalendar
 from bakery_orchestration.forecasting.serialization import ModelFormatError
-from bakery_orchestration.forecasting.store import StoredModel, latest_model, save_model
+from bakery_orchestration.forecasting.store import (
+    StoredModel,
+    latest_model,
+    pooled_model,
+    save_model,
+)
 from bakery_orchestration.sales.history import load_sales_history
-from bakery_orchestration.tenants.registry import Tenant
+from bakery_orchestration.tenants.registry import Tenant, pool_members
 
 FORECAST_HORIZON = 7
 TRAINING_DAYS = 730
@@ -36,6 +42,7 @@ class TrainedModel:
     first_day: date | None
     fit_seconds: float
     reason: str
+    pool: tuple[str, ...] = ()  # the tenants whose sales the model was fitted on, if pooled
 
     def metadata(self) -> dict:
         """What a ``forecast_model`` materialization records, whichever path trained it."""
@@ -47,14 +54,21 @@ class TrainedModel:
             "products": len(self.model.products),
             "history_rows": self.history_rows,
             "fit_seconds": round(self.fit_seconds, 2),
+            **({"pool_tenants": ", ".join(self.pool)} if self.pool else {}),
         }
 
 
 def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> TrainedModel:
-    """Fit on the tenant's sales before ``as_of`` and store the new version."""
+    """Fit on the tenant's sales before ``as_of`` (with its model pool's, if it is in one) and
+    store the new version."""
     history = load_sales_history(engine, tenant.id, before=as_of, days=TRAINING_DAYS)
     started = time.perf_counter()
-    model = DemandModel.fit(history, as_of=as_of, calendar=tenant_calendar(tenant))
+    if tenant.model_pool is None:
+        pool = {}
+        model = DemandModel.fit(history, as_of=as_of, calendar=tenant_calendar(tenant))
+    else:
+        pool = pool_histories(engine, tenant, as_of)
+        model = _pool_model(engine, tenant, pool, as_of)
     fit_seconds = time.perf_counter() - started
     first_day = history["date"].min().date() if len(history) else None
     details = {
@@ -63,9 +77,57 @@ def train_model(engine: sa.Engine, tenant: Tenant, as_of: date, reason: str) -> 
         "products": len(model.products),
         "first_day": first_day.isoformat() if first_day else None,
         "fit_seconds": round(fit_seconds, 3),
+        **({"model_pool": tenant.model_pool, "pool_tenants": sorted(pool)} if pool else {}),
+        **({"pool_digest": pool_digest(pool)} if pool else {}),
     }
     model_id = save_model(engine, tenant.id, model, reason=reason, details=details)
-    return TrainedModel(model_id, model, len(history), first_day, fit_seconds, reason)
+    return TrainedModel(
+        model_id, model, len(history), first_day, fit_seconds, reason, tuple(sorted(pool))
+    )
+
+
+def _pool_model(
+    engine: sa.Engine,
+    tenant: Tenant,
+    pool: dict[str, tuple[pd.DataFrame, TenantCalendar]],
+    as_of: date,
+) -> DemandModel:
+    """The tenant's copy of its pool's model for ``as_of``: from a copy another member stored
+    after fitting the pool on exactly these sales (the fit is deterministic, so the copy is the
+    same bytes), else from a new pooled fit. Each member of a 35-store pool retrained the same
+    day would otherwise refit the same pool."""
+    members = [m for m in pool_members(engine, tenant.model_pool) if m.slug in pool]
+    ids = [m.id for m in members if m.id != tenant.id]
+    shared = pooled_model(engine, ids, as_of, pool_digest(pool)) if ids else None
+    sales, calendar = pool[tenant.slug]
+    if shared is not None:
+        return shared.for_member(sales, calendar)
+    return DemandModel.fit_pool(pool, as_of=as_of)[tenant.slug]
+
+
+def pool_digest(pool: dict[str, tuple[pd.DataFrame, TenantCalendar]]) -> str:
+    """SHA-256 of what a pooled fit reads: each member's slug, calendar and sales rows, and
+    the model configuration."""
+    digest = hashlib.sha256(repr(ModelConfig()).encode())
+    for slug, (history, calendar) in sorted(pool.items()):
+        digest.update(f"{slug}|{calendar!r}|{len(history)}".encode())
+        rows = history[["date", "product", "quantity"]].sort_values(["date", "product"])
+        digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def pool_histories(
+    engine: sa.Engine, tenant: Tenant, as_of: date
+) -> dict[str, tuple[pd.DataFrame, TenantCalendar]]:
+    """Sales before ``as_of`` and calendar of every tenant of ``tenant``'s model pool that has
+    sales (the tenant itself always: too little history of its own fails the fit)."""
+    members = {t.slug: t for t in pool_members(engine, tenant.model_pool)} | {tenant.slug: tenant}
+    pool = {}
+    for slug, member in sorted(members.items()):
+        history = load_sales_history(engine, member.id, before=as_of, days=TRAINING_DAYS)
+        if len(history) or slug == tenant.slug:
+            pool[slug] = (history, tenant_calendar(member))
+    return pool
 
 
 @dataclass(frozen=True)

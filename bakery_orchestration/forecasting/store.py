@@ -81,6 +81,34 @@ def latest_model(engine: sa.Engine, tenant_id: uuid.UUID, as_of: date) -> Stored
     )
 
 
+def pooled_model(
+    engine: sa.Engine, tenant_ids: list[uuid.UUID], as_of: date, pool_digest: str
+) -> DemandModel | None:
+    """A model one of ``tenant_ids`` stored for ``as_of`` from a pooled fit on exactly the
+    sales ``pool_digest`` names (``details["pool_digest"]``), or None."""
+    query = (
+        sa.select(forecast_models.c.id, forecast_models.c.details)
+        .where(forecast_models.c.tenant_id.in_(tenant_ids), forecast_models.c.as_of == as_of)
+        .order_by(forecast_models.c.trained_at.desc())
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+        match = next(
+            (r for r in rows if (r["details"] or {}).get("pool_digest") == pool_digest), None
+        )
+        if match is None:
+            return None
+        row = (
+            conn.execute(sa.select(forecast_models).where(forecast_models.c.id == match["id"]))
+            .mappings()
+            .one()
+        )
+    payload = bytes(row["payload"])
+    if row["format"] != MODEL_FORMAT or hashlib.sha256(payload).hexdigest() != row["sha256"]:
+        return None  # an unreadable copy is not reused: the caller fits the pool itself
+    return DemandModel.from_bytes(payload, expected_sha256=row["sha256"])
+
+
 def model_history(engine: sa.Engine, tenant_id: uuid.UUID) -> list[dict]:
     """Every stored version of the tenant's model, newest first, without payloads."""
     columns = [c for c in forecast_models.c if c.name != "payload"]

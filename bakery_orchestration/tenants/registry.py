@@ -41,6 +41,7 @@ class Tenant:
     closed_weekdays: tuple[int, ...] = field(default_factory=tuple)
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)  # never in logs
+    model_pool: str | None = None  # tenants of one pool share a demand model; None: isolated
 
     @property
     def run_priority(self) -> int:
@@ -61,6 +62,7 @@ def _to_tenant(row: sa.RowMapping) -> Tenant:
         closed_weekdays=tuple(row["closed_weekdays"] or ()),
         webhook_url=row["webhook_url"],
         webhook_secret=row["webhook_secret"],
+        model_pool=row["model_pool"],
     )
 
 
@@ -137,6 +139,31 @@ def set_webhook_url(engine: sa.Engine, slug: str, url: str | None) -> Tenant:
             sa.update(tenants).where(tenants.c.id == tenant.id).values(webhook_url=url or None)
         )
     return get_tenant(engine, slug)
+
+
+def set_model_pool(engine: sa.Engine, slug: str, pool: str | None) -> Tenant:
+    """Let the tenant's demand model train on the sales of every tenant of ``pool`` (None:
+    its own sales only). A pool name follows the slug rules."""
+    tenant = get_tenant(engine, slug)
+    if pool is not None:
+        try:
+            validate_slug(pool)
+        except BakeryError as exc:
+            raise BakeryError(f"tenant {slug}: model pool {pool!r} is not a valid name") from exc
+    with engine.begin() as conn:
+        conn.execute(sa.update(tenants).where(tenants.c.id == tenant.id).values(model_pool=pool))
+    return get_tenant(engine, slug)
+
+
+def pool_members(engine: sa.Engine, pool: str) -> list[Tenant]:
+    """The tenants of model pool ``pool`` that are not cancelled, by slug."""
+    query = (
+        sa.select(tenants)
+        .where(tenants.c.model_pool == pool, tenants.c.status != "cancelled")
+        .order_by(tenants.c.slug)
+    )
+    with engine.connect() as conn:
+        return [_to_tenant(row) for row in conn.execute(query).mappings()]
 
 
 def rotate_webhook_secret(engine: sa.Engine, slug: str) -> str:

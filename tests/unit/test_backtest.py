@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bakery_orchestration.cli.backtest import file_calendar
+from bakery_orchestration.cli.backtest import file_calendar, file_pools
 from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.forecasting.backtest import (
     production_refit,
@@ -82,6 +82,39 @@ def test_tenants_are_backtested_separately():
     result = run_backtest(pd.concat([a, b]), holdout_days=7, methods=BASELINES)
     assert set(result.to_dict()["per_tenant"]) == {"a", "b"}
     assert result.points.groupby("tenant")["product"].nunique().to_dict() == {"a": 3, "b": 2}
+
+
+def test_pooled_tenants_share_one_fit_and_score_the_same_points():
+    a = synthetic_sales(products=3, days=150, seed=5).assign(tenant="a")
+    b = synthetic_sales(products=2, days=150, seed=6).assign(tenant="b")
+    sales = pd.concat([a, b])
+    config = ModelConfig(max_iter=20, max_rows=5_000)
+    alone = run_backtest(sales, holdout_days=14, config=config).points
+    pooled = run_backtest(sales, holdout_days=14, config=config, pools={"a": "c", "b": "c"})
+    keys = ["tenant", "product", "origin", "date", "actual", "seasonal_naive"]
+    pd.testing.assert_frame_equal(alone[keys], pooled.points[keys])
+    assert not np.allclose(alone["model"], pooled.points["model"])
+    # Both stores refit at the same origins (production's age rule) from one pooled fit.
+    fits = pooled.points.groupby("tenant")["model_as_of"].unique()
+    assert list(fits["a"]) == list(fits["b"]) and len(fits["a"]) >= 1
+
+
+def test_a_multi_tenant_file_is_one_pool_by_default():
+    chain = pd.DataFrame({"date": ["2022-01-01"] * 2, "product": "a", "quantity": 1.0})
+    assert file_pools(chain.assign(tenant=[7, "b"])) == {"7": "file", "b": "file"}
+    assert file_pools(chain) is None
+
+
+def test_pooled_dev_window_never_reads_the_final_one():
+    a = synthetic_sales(products=3, days=160, seed=7).assign(tenant="a")
+    b = synthetic_sales(products=2, days=160, seed=8).assign(tenant="b")
+    sales, last = pd.concat([a, b]), a["date"].max()
+    config = ModelConfig(max_iter=20, max_rows=5_000)
+    pools = {"a": "c", "b": "c"}
+    dev = run_backtest(sales, holdout_days=14, window="dev", config=config, pools=pools).points
+    altered = _changed_after(sales, last - pd.Timedelta(days=14))
+    again = run_backtest(altered, holdout_days=14, window="dev", config=config, pools=pools)
+    pd.testing.assert_frame_equal(dev, again.points)
 
 
 def test_reference_baselines_on_french_bakery(shared_data):

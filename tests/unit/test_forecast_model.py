@@ -161,3 +161,41 @@ def test_young_tenant_band_comes_from_its_ets_held_out_ratios():
     group = int(np.searchsorted(model.calibration.edges, 20.0, side="right"))
     assert model.calibration.lower[group] > 0.5
     assert model.calibration.upper[group] < 1.6
+
+
+@pytest.fixture(scope="module")
+def pool(sales) -> dict[str, tuple[pd.DataFrame, TenantCalendar]]:
+    """A chain of two stores: ``sales`` and a smaller store with other products and calendar."""
+    other = synthetic_sales(products=3, days=200, seed=9)
+    other = other.assign(product="S2-" + other["product"])
+    return {"store-1": (sales, CALENDAR), "store-2": (other, TenantCalendar(country="ES"))}
+
+
+def test_a_pool_of_one_is_the_tenant_s_own_fit(model, sales):
+    alone = DemandModel.fit_pool({"only": (sales, CALENDAR)}, as_of=AS_OF, config=FAST)
+    assert alone["only"].to_bytes() == model.to_bytes()
+
+
+def test_pooled_stores_share_trees_and_keep_their_own_products_and_calendar(pool, model, sales):
+    models = DemandModel.fit_pool(pool, as_of=AS_OF, config=FAST)
+    one, two = models["store-1"], models["store-2"]
+    assert one.products == model.products and all(p.startswith("S2-") for p in two.products)
+    assert one.calendar == CALENDAR and two.calendar == TenantCalendar(country="ES")
+    assert one.members is two.members and one.blend_weight == two.blend_weight
+    # The pooled trees learnt from the second store's rows: store 1 is forecast differently.
+    pooled = one.predict(sales, origin=ORIGIN)["p50"].to_numpy()
+    assert not np.allclose(pooled, model.predict(sales, origin=ORIGIN)["p50"].to_numpy())
+    assert DemandModel.from_bytes(two.to_bytes()).products == two.products
+
+
+def test_pooled_fit_ignores_every_store_s_sales_on_and_after_as_of(pool):
+    models = DemandModel.fit_pool(pool, as_of=AS_OF, config=FAST)
+    altered = {name: (_perturb_from(s, AS_OF), cal) for name, (s, cal) in pool.items()}
+    again = DemandModel.fit_pool(altered, as_of=AS_OF, config=FAST)
+    assert all(again[name].to_bytes() == models[name].to_bytes() for name in pool)
+
+
+def test_a_member_s_copy_of_a_pooled_model_is_the_copy_fit_pool_gave_it(pool):
+    models = DemandModel.fit_pool(pool, as_of=AS_OF, config=FAST)
+    copy = models["store-1"].for_member(*pool["store-2"])
+    assert copy.to_bytes() == models["store-2"].to_bytes()
