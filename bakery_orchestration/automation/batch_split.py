@@ -6,11 +6,14 @@ a ``bakery/split_from`` tag naming it. Healthy tenants then complete in their ow
 broken one fails alone, with its own audit row and alert. Batch runs carry
 ``dagster/max_retries`` 0, so the daemon's run retries never re-run the batch beside these runs.
 Run keys make a second look at the same failure harmless.
+
+The weekly retraining's batches (``retrain_model_job`` over a range of tenant partitions) are
+split the same way: one retraining run per tenant, with the rule that fired for it.
 """
 
 import dagster as dg
 
-from bakery_orchestration.automation.jobs import daily_cycle_job
+from bakery_orchestration.automation.jobs import daily_cycle_job, retrain_model_job
 from bakery_orchestration.core.batches import (
     BATCH_TAG,
     CYCLE_DATE_TAG,
@@ -50,10 +53,38 @@ def split_requests(run: dg.DagsterRun, keys: list[str]) -> list[dg.RunRequest]:
     return requests
 
 
+def split_retraining(run: dg.DagsterRun) -> list[dg.RunRequest]:
+    """One retraining run per tenant of the failed retraining batch ``run``, each with the
+    reason the schedule recorded for it."""
+    config = run.run_config.get("ops", {}).get("forecast_model", {}).get("config", {})
+    reasons = config.get("reasons", {})
+    return [
+        dg.RunRequest(
+            run_key=f"split:{run.run_id}:{slug}",
+            job_name=retrain_model_job.name,
+            partition_key=slug,
+            run_config={
+                "ops": {
+                    "forecast_model": {
+                        "config": {"reason": reasons.get(slug, config.get("reason", "manual"))}
+                    }
+                }
+            },
+            tags={
+                tags.RETRAIN_REASON: reasons.get(slug, config.get("reason", "manual")),
+                tags.RUN_TYPE: run.tags.get(tags.RUN_TYPE, "retraining"),
+                **tags.triggered_by("sensor", BATCH_SPLIT_SENSOR),
+                SPLIT_FROM_TAG: run.run_id,
+            },
+        )
+        for slug in run.tags[BATCH_TAG].split(",")
+    ]
+
+
 @dg.run_failure_sensor(
     name=BATCH_SPLIT_SENSOR,
-    monitored_jobs=[daily_cycle_job],
-    request_job=daily_cycle_job,
+    monitored_jobs=[daily_cycle_job, retrain_model_job],
+    request_jobs=[daily_cycle_job, retrain_model_job],
     minimum_interval_seconds=15,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Re-runs each tenant-day of a failed tenant batch in a run of its own, so one "
@@ -62,6 +93,11 @@ def split_requests(run: dg.DagsterRun, keys: list[str]) -> list[dg.RunRequest]:
 def batch_split_sensor(context: dg.RunFailureSensorContext):
     run = context.dagster_run
     if BATCH_TAG not in run.tags:
+        return
+    if run.job_name == retrain_model_job.name:
+        requests = split_retraining(run)
+        context.log.info(f"retraining batch {run.run_id} failed: {len(requests)} tenants alone")
+        yield from requests
         return
     keys = run_partition_keys(run, context.instance)
     context.log.info(f"batch run {run.run_id} failed: re-running {len(keys)} tenant-days alone")

@@ -11,11 +11,14 @@ Cron, hour and timezones come from environment variables read when the definitio
 - ``BAKERY_TENANTS_PER_RUN`` (default 1): up to this many due tenants (adjacent in partition
   order, same local day) share one run, as a partition range, at their most urgent tenant's
   priority; see ``core/batches.py``.
+- ``BAKERY_RETRAIN_TENANTS_PER_RUN`` (default: ``BAKERY_TENANTS_PER_RUN``): tenants whose
+  weekly retraining shares one run, as a range of the tenant partitions, queued at priority -1.
 - ``BAKERY_RETRAINING_CRON`` (default ``0 22 * * 0``, Sunday 22:00) and
   ``BAKERY_RETRAINING_TIMEZONE`` (default Europe/Madrid).
 """
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 
 import dagster as dg
@@ -24,8 +27,13 @@ from bakery_orchestration.automation.cycle import due_cycles
 from bakery_orchestration.automation.jobs import daily_cycle_job, retrain_model_job
 from bakery_orchestration.automation.retraining import model_health
 from bakery_orchestration.core.batches import (
+    BATCH_TAG,
     CYCLE_DATE_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    adjacent_groups,
     plan_batches,
+    retrain_tenants_per_run,
     run_tenants,
     tenants_per_run,
 )
@@ -47,6 +55,7 @@ class ScheduleSettings:
     retraining_cron: str = "0 22 * * 0"
     retraining_timezone: str = "Europe/Madrid"
     tenants_per_run: int = 1
+    retrain_tenants_per_run: int = 1
 
     @classmethod
     def from_environment(cls) -> "ScheduleSettings":
@@ -61,6 +70,7 @@ class ScheduleSettings:
             retraining_cron=env.get("BAKERY_RETRAINING_CRON", cls.retraining_cron),
             retraining_timezone=env.get("BAKERY_RETRAINING_TIMEZONE", cls.retraining_timezone),
             tenants_per_run=tenants_per_run(env),
+            retrain_tenants_per_run=retrain_tenants_per_run(dict(env)),
         )
 
 
@@ -144,28 +154,55 @@ def build_weekly_retraining_schedule(settings: ScheduleSettings) -> dg.ScheduleD
         context: dg.ScheduleEvaluationContext, database: OrchestrationDatabase
     ):
         today = context.scheduled_execution_time.date()
-        requests = []
+        reasons: dict[str, str] = {}
         with database.engine.connect() as conn:
             for tenant in list_tenants(database.engine, status="active"):
                 health = model_health(conn, tenant.id, today)
                 reason = health.decision()
                 context.log.info(f"{tenant.slug}: {health} -> {reason or 'keep the model'}")
                 if reason is not None:
-                    requests.append(_retrain_request(tenant.slug, today.isoformat(), reason))
-        return requests or dg.SkipReason("no tenant needs a new model")
+                    reasons[tenant.slug] = reason
+        if not reasons:
+            return dg.SkipReason("no tenant needs a new model")
+        size = settings.retrain_tenants_per_run
+        order = context.instance.get_dynamic_partitions(tenant_partitions.name) if size > 1 else []
+        return [
+            _retrain_request(group, today.isoformat(), {slug: reasons[slug] for slug in group})
+            for group in adjacent_groups(reasons, order, size)
+        ]
 
     return weekly_retraining_schedule
 
 
-def _retrain_request(slug: str, day: str, reason: str) -> dg.RunRequest:
+def _retrain_request(group: list[str], day: str, reasons: dict[str, str]) -> dg.RunRequest:
+    """One tenant's retraining run, or a batch of adjacent tenants' as a partition range. A
+    batch runs behind every daily cycle in the queue (priority -1) and is never retried whole:
+    ``batch_split_sensor`` retrains each of its tenants alone if it fails."""
+    if len(group) == 1:
+        slug = group[0]
+        return dg.RunRequest(
+            run_key=f"{slug}:{day}",
+            partition_key=slug,
+            run_config={"ops": {"forecast_model": {"config": {"reason": reasons[slug]}}}},
+            tags={
+                tags.RETRAIN_REASON: reasons[slug],
+                tags.RUN_TYPE: "retraining",
+                **tags.triggered_by("schedule", WEEKLY_RETRAINING_SCHEDULE),
+            },
+        )
+    counts = Counter(reasons.values())
     return dg.RunRequest(
-        run_key=f"{slug}:{day}",
-        partition_key=slug,
-        run_config={"ops": {"forecast_model": {"config": {"reason": reason}}}},
+        run_key=f"{group[0]}..{group[-1]}:{day}",
+        run_config={"ops": {"forecast_model": {"config": {"reasons": reasons}}}},
         tags={
-            tags.RETRAIN_REASON: reason,
+            tags.RETRAIN_REASON: ",".join(f"{r}={n}" for r, n in sorted(counts.items())),
             tags.RUN_TYPE: "retraining",
+            tags.PRIORITY: "-1",
             **tags.triggered_by("schedule", WEEKLY_RETRAINING_SCHEDULE),
+            RANGE_START_TAG: group[0],
+            RANGE_END_TAG: group[-1],
+            BATCH_TAG: ",".join(group),
+            "dagster/max_retries": "0",
         },
     )
 

@@ -41,17 +41,52 @@ SPLIT_FROM_TAG = "bakery/split_from"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 MAX_TENANTS_PER_RUN = 200
+RETRAIN_PER_RUN_ENV = "BAKERY_RETRAIN_TENANTS_PER_RUN"
 BACKFILL_PER_RUN_ENV = "BAKERY_BACKFILL_PARTITIONS_PER_RUN"
 DEFAULT_BACKFILL_PER_RUN = 20
 
 
-class TenantDayFailure(BakeryError):
+class TenantFailure(BakeryError):
+    """A tenant's work inside a batch run failed; the message names the tenant."""
+
+
+class TenantDayFailure(TenantFailure):
     """A tenant-day's step failed inside a batch run; the message names the tenant and date."""
 
 
 def tenants_per_run(env: dict | None = None) -> int:
     """``BAKERY_TENANTS_PER_RUN`` (default 1: one run per tenant)."""
     return _run_size(TENANTS_PER_RUN_ENV, "1", env)
+
+
+def retrain_tenants_per_run(env: dict | None = None) -> int:
+    """``BAKERY_RETRAIN_TENANTS_PER_RUN``, else ``BAKERY_TENANTS_PER_RUN``: the tenants whose
+    weekly retraining shares one run (a range of the tenant partitions)."""
+    env = env if env is not None else dict(os.environ)
+    if RETRAIN_PER_RUN_ENV in env:
+        return _run_size(RETRAIN_PER_RUN_ENV, "1", env)
+    return tenants_per_run(env)
+
+
+def adjacent_groups(slugs: Iterable[str], order: Sequence[str], size: int) -> list[list[str]]:
+    """``slugs`` in partition order, cut into groups of at most ``size`` tenants that are
+    adjacent in ``order`` (so a tenant partition range covers exactly a group). Tenants missing
+    from ``order`` are groups of their own."""
+    position = {slug: i for i, slug in enumerate(order)}
+    groups: list[list[str]] = []
+    for slug in sorted(set(slugs), key=lambda s: (position.get(s, len(order)), s)):
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and len(groups[-1]) < size
+            and last in position
+            and slug in position
+            and position[slug] == position[last] + 1
+        ):
+            groups[-1].append(slug)
+        else:
+            groups.append([slug])
+    return groups
 
 
 def backfill_partitions_per_run(env: dict | None = None) -> int:

@@ -6,12 +6,13 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from bakery_orchestration.audit.writer import output_id
+from bakery_orchestration.core.batches import TenantFailure
 from bakery_orchestration.core.names import FORECASTING_GROUP
 from bakery_orchestration.core.partitions import split_key, tenant_partitions
 from bakery_orchestration.core.readable import per_tenant, rounded
 from bakery_orchestration.core.versions import logic_version
 from bakery_orchestration.forecasting.service import forecast_for_day, forecast_summary, train_model
-from bakery_orchestration.framework.daily_asset import daily_asset
+from bakery_orchestration.framework.daily_asset import batch_metadata, daily_asset
 from bakery_orchestration.framework.io_manager import PartitionTables
 from bakery_orchestration.sales.assets import SALES_HISTORY
 from bakery_orchestration.storage import receipts
@@ -24,6 +25,9 @@ class ForecastModelConfig(dg.Config):
     """Train on sales before this ISO date (default: today in the tenant's timezone)."""
     reason: str = "manual"
     """Why this model is trained (the retraining sensor records the rule that fired)."""
+    reasons: dict[str, str] = {}
+    """Per tenant slug, in a batch run of several tenants: the rule that fired for it (else
+    ``reason``)."""
 
 
 @dg.asset(
@@ -36,15 +40,33 @@ class ForecastModelConfig(dg.Config):
 def forecast_model(
     context: dg.AssetExecutionContext, config: ForecastModelConfig, database: OrchestrationDatabase
 ) -> dg.MaterializeResult:
-    """The tenant's demand model (one global model over all its products), retrained weekly."""
-    tenant = get_tenant(database.engine, context.partition_key)
-    as_of = (
-        date.fromisoformat(config.as_of)
-        if config.as_of
-        else datetime.now(ZoneInfo(tenant.timezone)).date()
-    )
-    trained = train_model(database.engine, tenant, as_of, reason=config.reason)
-    return dg.MaterializeResult(metadata=trained.metadata())
+    """The tenant's demand model (one global model over all its products), retrained weekly.
+
+    A run may cover several tenants (a range of tenant partitions: the weekly schedule's
+    batches, ``BAKERY_RETRAIN_TENANTS_PER_RUN``): each is trained and stored in turn; the first
+    that fails fails the run with its name, and ``batch_split_sensor`` retrains each tenant of
+    the batch in a run of its own."""
+    trained = {}
+    for slug in context.partition_keys:
+        try:
+            tenant = get_tenant(database.engine, slug)
+            as_of = (
+                date.fromisoformat(config.as_of)
+                if config.as_of
+                else datetime.now(ZoneInfo(tenant.timezone)).date()
+            )
+            model = train_model(
+                database.engine, tenant, as_of, reason=config.reasons.get(slug, config.reason)
+            )
+        except Exception as exc:
+            raise TenantFailure(
+                f"tenant {slug}: retraining failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        trained[slug] = model.metadata()
+        context.log.info(f"{slug}: model {model.id} trained on {model.history_rows} rows")
+    if len(trained) == 1:
+        return dg.MaterializeResult(metadata=next(iter(trained.values())))
+    return dg.MaterializeResult(metadata=batch_metadata(trained))
 
 
 @daily_asset(

@@ -6,7 +6,14 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from bakery_orchestration.core.batches import Batch, plan_batches, run_tenants, tenants_per_run
+from bakery_orchestration.core.batches import (
+    Batch,
+    adjacent_groups,
+    plan_batches,
+    retrain_tenants_per_run,
+    run_tenants,
+    tenants_per_run,
+)
 from bakery_orchestration.core.errors import BakeryError
 from bakery_orchestration.framework.daily_asset import batch_check_result, batch_metadata
 
@@ -147,3 +154,20 @@ def test_a_run_whose_range_dagster_truncated_is_refused():
     assert _refuse_a_truncated_range(context("2026-03-16|a", "2026-03-17|a", True)) is None
     assert _refuse_a_truncated_range(context("2026-03-16|a", "2026-03-16|a", False)) is None
     assert _refuse_a_truncated_range(context(None, None, False)) is None
+
+
+def test_retraining_groups_are_adjacent_in_partition_order_and_unknown_tenants_alone():
+    order = ["a", "b", "c", "d", "e"]
+    assert adjacent_groups(["e", "a", "b", "d", "x"], order, 2) == [["a", "b"], ["d", "e"], ["x"]]
+    assert adjacent_groups(["a", "b", "c"], order, 2) == [["a", "b"], ["c"]]
+    assert adjacent_groups(["a", "c"], order, 5) == [["a"], ["c"]]
+    assert adjacent_groups(["b", "a"], [], 5) == [["a"], ["b"]]
+
+
+def test_retraining_batch_size_follows_the_morning_unless_set():
+    assert retrain_tenants_per_run({}) == 1
+    assert retrain_tenants_per_run({"BAKERY_TENANTS_PER_RUN": "20"}) == 20
+    env = {"BAKERY_TENANTS_PER_RUN": "20", "BAKERY_RETRAIN_TENANTS_PER_RUN": "5"}
+    assert retrain_tenants_per_run(env) == 5
+    with pytest.raises(BakeryError, match="BAKERY_RETRAIN_TENANTS_PER_RUN='0'"):
+        retrain_tenants_per_run({"BAKERY_RETRAIN_TENANTS_PER_RUN": "0"})
