@@ -111,7 +111,12 @@ def widen_catalogue(engine: sa.Engine, tenant, bakery, day: date, products: int,
     sales = demo_sales(bakery, day - timedelta(days=history), day - timedelta(days=1))
     sales = _variant_sales(sales, extra_ids, seed=len(bakery.slug))
     cutoff = pd.to_datetime(sales["date"]) < pd.Timestamp(day - timedelta(days=2))
-    store_sales_history(engine, tenant.id, sales[cutoff])
+    if engine.dialect.name == "postgresql":  # COPY the new products' rows: minutes faster
+        from morning import copy_history
+
+        copy_history(engine, tenant.id, sales[cutoff & sales["product"].isin(extra_ids)])
+    else:
+        store_sales_history(engine, tenant.id, sales[cutoff])
     write_landing_files(settings.landing_dir(), bakery.slug, sales[~cutoff])
 
 

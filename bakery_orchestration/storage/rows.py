@@ -53,16 +53,30 @@ def _lock_key(tenant_id: uuid.UUID, partition_date: date) -> int:
 
 
 def frame_records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
-    """Rows of ``frame`` as plain Python dicts, keeping only the table's columns."""
+    """Rows of ``frame`` as plain Python dicts, keeping only the table's columns.
+
+    Column by column rather than value by value (a forecast of 150 products is 1,050 rows of a
+    dozen columns, written every morning): numbers become Python numbers with NaN as None,
+    datetimes become dates for a ``Date`` column, anything else goes through ``_plain``."""
     columns = [c for c in frame.columns if c in table.c]
-    records = frame[columns].to_dict("records")
-    for record in records:
-        for key, value in record.items():
-            plain = _plain(value)
-            if isinstance(plain, datetime) and isinstance(table.c[key].type, sa.Date):
-                plain = plain.date()
-            record[key] = plain
-    return records
+    if frame.empty:
+        return []
+    values = [_column_values(frame[c], isinstance(table.c[c].type, sa.Date)) for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _column_values(series: pd.Series, is_date: bool) -> list:
+    kind = series.dtype.kind
+    if kind in "iub":
+        return series.tolist()
+    if kind == "f":
+        return [None if v != v else v for v in series.tolist()]  # NaN != NaN
+    if kind == "M" and is_date:
+        return [None if v is pd.NaT else v for v in series.dt.date.tolist()]
+    plain = [_plain(v) for v in series.tolist()] if kind != "M" else [_plain(v) for v in series]
+    if is_date:
+        return [v.date() if isinstance(v, datetime) else v for v in plain]
+    return plain
 
 
 def replace_partition(
@@ -105,13 +119,15 @@ def read_partition(
     conn: sa.Connection, table: sa.Table, tenant_id: uuid.UUID, partition_date: date
 ) -> pd.DataFrame:
     """The table's rows for (tenant, partition date), without the key columns."""
-    query = sa.select(table).where(
+    columns = [c for c in table.columns if c.name not in ("tenant_id", "partition_date")]
+    query = sa.select(*columns).where(
         table.c.tenant_id == tenant_id, table.c.partition_date == partition_date
     )
-    rows = conn.execute(query).mappings().all()
-    columns = [c for c in table.columns if c.name not in ("tenant_id", "partition_date")]
+    rows = conn.execute(query).all()
+    names = [c.name for c in columns]
+    data = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     frame = pd.DataFrame(
-        [{c.name: r[c.name] for c in columns} for r in rows], columns=[c.name for c in columns]
+        {name: list(values) for name, values in zip(names, data, strict=True)}, columns=names
     )
     for column in columns:  # NULLs would otherwise leave numeric columns as object dtype
         if isinstance(column.type, sa.Float | sa.Integer) and not isinstance(
