@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -39,17 +40,35 @@ def load_sales_history(
     if days is not None:
         where.append(daily_sales.c.sales_date >= before - timedelta(days=days))
     plausible = daily_sales.c.quantity <= max_units
-    query = sa.select(daily_sales.c.sales_date, daily_sales.c.product_id, daily_sales.c.quantity)
+    day = _iso_day(daily_sales.c.sales_date, engine.dialect.name)
+    query = sa.select(day, daily_sales.c.product_id, daily_sales.c.quantity)
     count = sa.select(sa.func.count()).select_from(daily_sales).where(*where, ~plausible)
     with engine.connect() as conn:
-        rows = conn.execute(query.where(*where, plausible)).all()
+        result = conn.execute(query.where(*where, plausible))
+        rows = result.cursor.fetchall()  # plain tuples: no result processing is needed
+        result.close()
         implausible = conn.execute(count).scalar_one()
-    frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-    frame["date"] = pd.to_datetime(frame["date"])
-    frame["quantity"] = frame["quantity"].astype(float)
+    # Column by column: the forecast reads ~60,000 rows for 150 products every morning, and a
+    # frame built from row objects, with a date object per row, cost twice the query.
+    days, products, quantities = zip(*rows, strict=True) if rows else ((), (), ())
+    frame = pd.DataFrame(
+        {
+            "date": np.array(days, dtype="datetime64[D]").astype("datetime64[ns]"),
+            "product": list(products),
+            "quantity": np.asarray(quantities, dtype=float),
+        },
+        columns=HISTORY_COLUMNS,
+    )
     frame = frame.sort_values(["date", "product"], ignore_index=True)
     frame.attrs["implausible_rows"] = int(implausible)
     return frame
+
+
+def _iso_day(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
+    """The date as ``YYYY-MM-DD`` text, whatever the server's date style (SQLite stores it so)."""
+    if dialect == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM-DD")
+    return sa.type_coerce(column, sa.String)
 
 
 def best_days(
