@@ -544,17 +544,20 @@ def prepare(args, day: date, names: tuple[str, str], key: str) -> dict:
 # --- one measured morning ----------------------------------------------------------------------
 
 
-def one_morning(prepared: dict, args, day: date, repeat: int) -> dict:
+def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = False) -> dict:
+    """One measured morning from fresh copies of the templates; with ``floor`` the daemon loads
+    ``floor_location.py`` instead of the project (the naive Dagster floor, same instance)."""
     import dagster as dg
     import sqlalchemy as sa
 
     from bakery_orchestration.core.batches import run_tenants
+    from bakery_orchestration.db.migrate import upgrade
 
     served = {
         (s, d): items
         for s, d, items in json.loads(Path(prepared["home"], "served.json").read_text())
     }
-    suffix = f"{os.getpid()}_{repeat}"
+    suffix = f"{os.getpid()}_{repeat}{'_floor' if floor else ''}"
     names = (f"bench_morning_dagster_{suffix}", f"bench_morning_orch_{suffix}")
     release_templates(prepared)
     work = Path(tempfile.mkdtemp(prefix="morning_"))
@@ -562,6 +565,7 @@ def one_morning(prepared: dict, args, day: date, repeat: int) -> dict:
     try:
         storage_url = create_postgres_database(SERVER, names[0], template=prepared["storage"])
         orch_url = create_postgres_database(SERVER, names[1], template=prepared["orch"])
+        upgrade(orch_url.replace("postgresql:", "postgresql+psycopg2:"))  # kept templates may lag
         write_instance_yaml(work / "dagster_home", storage_url, args["max_concurrent_runs"])
         with Loopback(served, args["latency_ms"] / 1000) as server:
             point_webhooks(orch_url, server.url)
@@ -582,7 +586,16 @@ def one_morning(prepared: dict, args, day: date, repeat: int) -> dict:
                 "BAKERY_DAILY_CYCLE_CRON": f"{tick.minute} * * * *",
                 "BAKERY_DAILY_CYCLE_HOUR": str(tick.hour),
                 "BAKERY_PARTITION_DAYS_KEPT": str(args["prior_days"] + 1),
+                "FLOOR_CRON": f"{tick.minute} {tick.hour} * * *",
             }
+            workspace = "workspace.yaml"
+            if floor:
+                workspace = str(work / "workspace_floor.yaml")
+                Path(workspace).write_text(
+                    "load_from:\n  - python_file:\n"
+                    f"      relative_path: {ROOT / 'benchmarks' / 'floor_location.py'}\n"
+                    f"      working_directory: {ROOT}\n      location_name: floor\n"
+                )
             env.pop("BAKERY_PARTITION_START", None)
             since = datetime.now(UTC)  # Dagster compares it with UTC creation times
             daemon = subprocess.Popen(
@@ -590,7 +603,7 @@ def one_morning(prepared: dict, args, day: date, repeat: int) -> dict:
                     str(Path(sys.executable).parent / "dagster-daemon"),
                     "run",
                     "-w",
-                    "workspace.yaml",
+                    workspace,
                 ],
                 cwd=ROOT,
                 env=env,
@@ -603,13 +616,14 @@ def one_morning(prepared: dict, args, day: date, repeat: int) -> dict:
             instance = dg.DagsterInstance.from_config(str(work / "dagster_home"))
             wait = args["timeout"] + max(0.0, tick.timestamp() - time.time())
             try:
-                records = _new_runs(instance, since, args["tenants"], wait)
+                job = "floor_job" if floor else "daily_cycle_job"
+                records = _new_runs(instance, since, args["tenants"], wait, job)
             finally:
                 session_cpu = sampler.stop()
                 os.killpg(daemon.pid, signal.SIGTERM)
                 daemon.wait(timeout=60)
             counts = dict(server.counts)
-        figures = process_figures(env["BAKERY_DATABASE_URL"])
+        figures = {} if floor else process_figures(env["BAKERY_DATABASE_URL"])
         engine = sa.create_engine(storage_url)
         with engine.connect() as conn:
             events = conn.execute(sa.text("SELECT count(*) FROM event_logs")).scalar_one()
@@ -630,7 +644,9 @@ def one_morning(prepared: dict, args, day: date, repeat: int) -> dict:
         return {
             "end_to_end_s": end_to_end,
             "per_tenant_s": end_to_end / args["tenants"],
-            "worker_cpu_per_tenant_s": sum(c for c, _ in mine) / args["tenants"],
+            "worker_cpu_per_tenant_s": sum(c for c, _ in mine) / args["tenants"]
+            if mine
+            else float("nan"),
             "worker_peak_rss_mib": max((r for _, r in mine), default=float("nan")),
             "runs": len(records),
             "failed_runs": sum(
@@ -673,6 +689,8 @@ class SessionCpu(threading.Thread):
             except (OSError, IndexError, ValueError):
                 continue
             cpu = (int(fields[11]) + int(fields[12])) / self.tick
+            if not cmd.strip() and entry.name in self.seen:  # a zombie has no command line left
+                cmd = self.seen[entry.name][2]
             self.seen[entry.name] = (self._kind(cmd), cpu, cmd)
 
     @staticmethod
@@ -723,7 +741,9 @@ def release_templates(prepared: dict) -> None:
     admin.dispose()
 
 
-def _new_runs(instance, since: datetime, tenants: int, timeout: float) -> list:
+def _new_runs(
+    instance, since: datetime, tenants: int, timeout: float, job: str = "daily_cycle_job"
+) -> list:
     """The daily runs created since ``since``, once they cover every tenant and all ended."""
     import dagster as dg
 
@@ -732,9 +752,7 @@ def _new_runs(instance, since: datetime, tenants: int, timeout: float) -> list:
     ended = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
     deadline, seen = time.monotonic() + timeout, -1
     while time.monotonic() < deadline:
-        records = instance.get_run_records(
-            dg.RunsFilter(job_name="daily_cycle_job", created_after=since)
-        )
+        records = instance.get_run_records(dg.RunsFilter(job_name=job, created_after=since))
         done = sum(r.dagster_run.status in ended for r in records)
         if done != seen:
             seen = done
@@ -759,6 +777,12 @@ def _spread(values: list[float]) -> str:
 @click.option("--latency-ms", default=50, show_default=True, help="Sales Service and webhook.")
 @click.option("--prior-days", default=90, show_default=True, help="Mornings already in history.")
 @click.option("--timeout", default=3600, show_default=True, help="Seconds to wait for the runs.")
+@click.option(
+    "--floor",
+    is_flag=True,
+    help="After each morning, the naive Dagster floor (benchmarks/floor_location.py: two trivial "
+    "assets per tenant-day, same batches, daemon and instance copy) and the ratio.",
+)
 @click.option(
     "--keep-templates",
     is_flag=True,
@@ -788,6 +812,15 @@ def main(**args) -> None:
         for repeat in range(args["repeats"]):
             result = one_morning(prepared, args, day, repeat)
             click.echo(f"  repeat {repeat + 1}: {json.dumps(result)}")
+            if args["floor"]:
+                floor = one_morning(prepared, args, day, repeat, floor=True)
+                click.echo(f"  repeat {repeat + 1}, floor: {json.dumps(floor)}")
+                result["floor_end_to_end_s"] = floor["end_to_end_s"]
+                result["floor_failed_runs"] = floor["failed_runs"]
+                result["morning_over_floor"] = result["end_to_end_s"] / floor["end_to_end_s"]
+                for key, value in floor.items():
+                    if key.startswith("session_cpu_"):
+                        result[f"floor_{key}"] = value
             results.append(result)
     finally:
         if not args["keep_templates"]:
@@ -808,6 +841,12 @@ def main(**args) -> None:
         "session_cpu_daemon_s",
         "session_cpu_code_servers_s",
         "session_cpu_run_workers_s",
+        "floor_end_to_end_s",
+        "floor_failed_runs",
+        "morning_over_floor",
+        "floor_session_cpu_daemon_s",
+        "floor_session_cpu_code_servers_s",
+        "floor_session_cpu_run_workers_s",
     ):
         values = [r[key] for r in results if key in r]
         if values:
