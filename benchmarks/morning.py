@@ -569,6 +569,8 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
         write_instance_yaml(work / "dagster_home", storage_url, args["max_concurrent_runs"])
         with Loopback(served, args["latency_ms"] / 1000) as server:
             point_webhooks(orch_url, server.url)
+            if not floor:
+                catch_up_alert_sensor(work / "dagster_home", storage_url)
             tick = (datetime.now(ZONE) + TICK_LEAD).replace(second=0, microsecond=0)
             if tick.date() != day:
                 raise click.ClickException("the day changed while preparing: run it again")
@@ -710,6 +712,48 @@ class SessionCpu(threading.Thread):
             if cpu >= 1.0:
                 click.echo(f"    {cpu:6.1f} CPU-s {kind}: {cmd[:150]}")
         return totals
+
+
+def catch_up_alert_sensor(dagster_home: Path, storage_url: str) -> None:
+    """Set ``alert_sensor``'s cursor past the seeded mornings, as on an instance whose daemon ran
+    through those 90 mornings: its first tick would otherwise read the check evaluations of
+    every seeded run (90 x tenants runs; with 1,000 tenants that alone kept PostgreSQL and the
+    daemon busy for most of an hour). With the public ``dagster sensor cursor --set``."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(storage_url)
+    with engine.connect() as conn:
+        ids = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT dagster_event_type, max(id) FROM event_logs "
+                    "WHERE dagster_event_type IN ('PIPELINE_FAILURE', 'PIPELINE_SUCCESS', "
+                    "'RUN_FAILURE', 'RUN_SUCCESS') GROUP BY dagster_event_type"
+                )
+            ).all()
+        )
+    engine.dispose()
+    cursor = {
+        "failures": max(ids.get("PIPELINE_FAILURE", -1), ids.get("RUN_FAILURE", -1)),
+        "successes": max(ids.get("PIPELINE_SUCCESS", -1), ids.get("RUN_SUCCESS", -1)),
+    }
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "sensor",
+            "cursor",
+            "alert_sensor",
+            "--set",
+            json.dumps(cursor, sort_keys=True),
+            "-w",
+            "workspace.yaml",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(dagster_home), "PYTHONWARNINGS": "ignore"},
+        check=True,
+        capture_output=True,
+    )
+    click.echo(f"    alert_sensor cursor set past the seeded runs: {cursor}")
 
 
 def point_webhooks(orch_url: str, base: str) -> None:
