@@ -130,3 +130,18 @@ job.execute_in_process(partition_key=partition_key(tenant, day), instance=instan
 
 def killable_command(url: str, home: str, tenant: str, day: date, run_id: str) -> list[str]:
     return [sys.executable, "-c", KILLABLE_RUN, url, home, tenant, day.isoformat(), run_id]
+
+
+def run_failure_context(instance: dg.DagsterInstance, sensor_name: str, run_id: str):
+    """The context a run-failure sensor gets for the failed run ``run_id``."""
+    failure = next(
+        e.dagster_event
+        for e in instance.all_logs(run_id)
+        if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE
+    )
+    return dg.build_run_status_sensor_context(
+        sensor_name=sensor_name,
+        dagster_event=failure,
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(run_id),
+    ).for_run_failure()

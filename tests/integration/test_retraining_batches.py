@@ -18,7 +18,7 @@ from bakery_orchestration.automation.schedules import (
 )
 from bakery_orchestration.db.schema import forecast_models
 from tests.conftest import DIALECTS
-from tests.integration.audit_world import DAY, prepared_world
+from tests.integration.audit_world import DAY, prepared_world, run_failure_context
 
 pytestmark = pytest.mark.xdist_group("retraining_batches")
 TICK = datetime(DAY.year, DAY.month, DAY.day, 21, tzinfo=UTC)
@@ -139,18 +139,7 @@ def test_a_broken_tenant_fails_its_batch_and_the_split_isolates_it(world):
     )
     assert "ghost-bakery: retraining failed: BakeryError: unknown tenant" in error.cause.message
 
-    run = world.instance.get_run_by_id(failed.run_id)
-    run_failure = next(
-        e.dagster_event
-        for e in world.instance.all_logs(failed.run_id)
-        if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE
-    )
-    context = dg.build_run_status_sensor_context(
-        sensor_name=batch_split_sensor.name,
-        dagster_event=run_failure,
-        dagster_instance=world.instance,
-        dagster_run=run,
-    ).for_run_failure()
+    context = run_failure_context(world.instance, batch_split_sensor.name, failed.run_id)
     requests = list(batch_split_sensor(context))
     assert [(r.partition_key, r.job_name) for r in requests] == [
         (last, "retrain_model_job"),

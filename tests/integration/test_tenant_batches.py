@@ -20,7 +20,7 @@ from bakery_orchestration.db.schema import alerts, demand_forecasts
 from bakery_orchestration.demo.generator import demo_bakeries, demo_sales
 from bakery_orchestration.demo.landing import write_landing_files
 from tests.conftest import DIALECTS
-from tests.integration.audit_world import DAY, prepared_world
+from tests.integration.audit_world import DAY, prepared_world, run_failure_context
 
 # One worker runs the module in order: the alert test reads the state the batch left.
 pytestmark = pytest.mark.xdist_group("tenant_batches")
@@ -196,18 +196,7 @@ def test_one_broken_tenant_fails_alone_and_the_split_isolates_it(world, runs):
 
 
 def _split_and_rerun(world, failed, broken, day) -> None:
-    run = world.instance.get_run_by_id(failed.run_id)
-    failure_event = next(
-        e.dagster_event
-        for e in world.instance.all_logs(failed.run_id)
-        if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE
-    )
-    context = dg.build_run_status_sensor_context(
-        sensor_name=batch_split_sensor.name,
-        dagster_event=failure_event,
-        dagster_instance=world.instance,
-        dagster_run=run,
-    ).for_run_failure()
+    context = run_failure_context(world.instance, batch_split_sensor.name, failed.run_id)
     requests = list(batch_split_sensor(context))
     assert sorted(str(r.partition_key) for r in requests) == sorted(
         str(partition_key(t.slug, day)) for t in world.tenants
