@@ -14,6 +14,7 @@ split the same way: one retraining run per tenant, with the rule that fired for 
 import dagster as dg
 
 from bakery_orchestration.automation.jobs import daily_cycle_job, retrain_model_job
+from bakery_orchestration.automation.schedules import retrain_request
 from bakery_orchestration.core.batches import (
     BATCH_TAG,
     CYCLE_DATE_TAG,
@@ -59,20 +60,11 @@ def split_retraining(run: dg.DagsterRun) -> list[dg.RunRequest]:
     config = run.run_config.get("ops", {}).get("forecast_model", {}).get("config", {})
     reasons = config.get("reasons", {})
     return [
-        dg.RunRequest(
+        retrain_request(
+            slug,
+            reasons.get(slug, config.get("reason", "manual")),
             run_key=f"split:{run.run_id}:{slug}",
-            job_name=retrain_model_job.name,
-            partition_key=slug,
-            run_config={
-                "ops": {
-                    "forecast_model": {
-                        "config": {"reason": reasons.get(slug, config.get("reason", "manual"))}
-                    }
-                }
-            },
-            tags={
-                tags.RETRAIN_REASON: reasons.get(slug, config.get("reason", "manual")),
-                tags.RUN_TYPE: run.tags.get(tags.RUN_TYPE, "retraining"),
+            extra_tags={
                 **tags.triggered_by("sensor", BATCH_SPLIT_SENSOR),
                 SPLIT_FROM_TAG: run.run_id,
             },

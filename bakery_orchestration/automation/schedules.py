@@ -179,16 +179,11 @@ def _retrain_request(group: list[str], day: str, reasons: dict[str, str]) -> dg.
     batch runs behind every daily cycle in the queue (priority -1) and is never retried whole:
     ``batch_split_sensor`` retrains each of its tenants alone if it fails."""
     if len(group) == 1:
-        slug = group[0]
-        return dg.RunRequest(
-            run_key=f"{slug}:{day}",
-            partition_key=slug,
-            run_config={"ops": {"forecast_model": {"config": {"reason": reasons[slug]}}}},
-            tags={
-                tags.RETRAIN_REASON: reasons[slug],
-                tags.RUN_TYPE: "retraining",
-                **tags.triggered_by("schedule", WEEKLY_RETRAINING_SCHEDULE),
-            },
+        return retrain_request(
+            group[0],
+            reasons[group[0]],
+            run_key=f"{group[0]}:{day}",
+            extra_tags=tags.triggered_by("schedule", WEEKLY_RETRAINING_SCHEDULE),
         )
     counts = Counter(reasons.values())
     return dg.RunRequest(
@@ -204,6 +199,18 @@ def _retrain_request(group: list[str], day: str, reasons: dict[str, str]) -> dg.
             BATCH_TAG: ",".join(group),
             "dagster/max_retries": "0",
         },
+    )
+
+
+def retrain_request(slug: str, reason: str, run_key: str, extra_tags: dict) -> dg.RunRequest:
+    """One tenant's retraining run, with the rule that fired for it (the schedule's and
+    ``batch_split_sensor``'s)."""
+    return dg.RunRequest(
+        run_key=run_key,
+        job_name=retrain_model_job.name,
+        partition_key=slug,
+        run_config={"ops": {"forecast_model": {"config": {"reason": reason}}}},
+        tags={tags.RETRAIN_REASON: reason, tags.RUN_TYPE: "retraining", **extra_tags},
     )
 
 
