@@ -21,8 +21,9 @@ Preparation (not timed), into two template databases on the local PostgreSQL ser
   (run row, tags, every event, the asset event tags) once per tenant and prior morning, with the
   partition, run id and time rewritten in SQL. So the instance holds runs x ~events per run.
 
-Each repeat clones both templates (``CREATE DATABASE ... TEMPLATE``), starts the servers and the
-real ``dagster-daemon`` with ``BAKERY_ENV=production`` (PostgreSQL, the HTTP Sales Service), sets
+Each repeat clones both templates (``CREATE DATABASE ... TEMPLATE``), starts the HTTP servers, one
+long-lived code server (``dagster code-server start``, as deploy/Dockerfile; it launches the run
+workers) and the real ``dagster-daemon`` on a ``grpc_server`` workspace, with ``BAKERY_ENV=production`` (PostgreSQL, the HTTP Sales Service), sets
 the schedule to tick at the next minute that leaves the daemon time to start, and waits for every
 run to end. Prints per repeat and as median (min-max) over repeats: end to end (the scheduled
 tick to the last run's end), per tenant, worker CPU per tenant, the largest worker peak RSS,
@@ -569,8 +570,6 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
         write_instance_yaml(work / "dagster_home", storage_url, args["max_concurrent_runs"])
         with Loopback(served, args["latency_ms"] / 1000) as server:
             point_webhooks(orch_url, server.url)
-            if not floor:
-                catch_up_alert_sensor(work / "dagster_home", storage_url)
             tick = (datetime.now(ZONE) + TICK_LEAD).replace(second=0, microsecond=0)
             if tick.date() != day:
                 raise click.ClickException("the day changed while preparing: run it again")
@@ -590,15 +589,18 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
                 "BAKERY_PARTITION_DAYS_KEPT": str(args["prior_days"] + 1),
                 "FLOOR_CRON": f"{tick.minute} {tick.hour} * * *",
             }
-            workspace = "workspace.yaml"
-            if floor:
-                workspace = str(work / "workspace_floor.yaml")
-                Path(workspace).write_text(
-                    "load_from:\n  - python_file:\n"
-                    f"      relative_path: {ROOT / 'benchmarks' / 'floor_location.py'}\n"
-                    f"      working_directory: {ROOT}\n      location_name: floor\n"
-                )
             env.pop("BAKERY_PARTITION_START", None)
+            # As production (deploy/helm): one long-lived code server the daemon reaches over
+            # gRPC, which also starts the run workers. With a python_module workspace the local
+            # daemon starts its own code server and replaces it about once a minute.
+            code_server, workspace = start_code_server(work, env, floor)
+            sessions = [code_server.pid]
+            if not floor:
+                try:
+                    catch_up_alert_sensor(work / "dagster_home", storage_url, workspace)
+                except BaseException:
+                    stop_session(code_server)
+                    raise
             since = datetime.now(UTC)  # Dagster compares it with UTC creation times
             daemon = subprocess.Popen(
                 [
@@ -613,7 +615,8 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            sampler = SessionCpu(daemon.pid)
+            sessions.append(daemon.pid)
+            sampler = SessionCpu(sessions)
             sampler.start()
             instance = dg.DagsterInstance.from_config(str(work / "dagster_home"))
             wait = args["timeout"] + max(0.0, tick.timestamp() - time.time())
@@ -622,8 +625,8 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
                 records = _new_runs(instance, since, args["tenants"], wait, job)
             finally:
                 session_cpu = sampler.stop()
-                os.killpg(daemon.pid, signal.SIGTERM)
-                daemon.wait(timeout=60)
+                stop_session(daemon)
+                stop_session(code_server)
             counts = dict(server.counts)
         figures = {} if floor else process_figures(env["BAKERY_DATABASE_URL"])
         engine = sa.create_engine(storage_url)
@@ -666,13 +669,13 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
 
 
 class SessionCpu(threading.Thread):
-    """CPU seconds of every process of the daemon's session (the daemon, its code servers, the
-    run workers they start), read from /proc twice a second; a process's last reading counts,
+    """CPU seconds of every process of the given sessions (the code server's: it and the run
+    workers it starts; the daemon's), read from /proc twice a second; a process's last reading counts,
     so one that ends between readings loses at most half a second. Grouped by what it runs."""
 
-    def __init__(self, session: int) -> None:
+    def __init__(self, sessions: list[int]) -> None:
         super().__init__(daemon=True)
-        self.session, self.seen, self.stopped = session, {}, threading.Event()
+        self.sessions, self.seen, self.stopped = set(sessions), {}, threading.Event()
         self.tick = os.sysconf("SC_CLK_TCK")
 
     def run(self) -> None:
@@ -685,7 +688,7 @@ class SessionCpu(threading.Thread):
                 continue
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[3]) != self.session:  # field 6 of stat: the session id
+                if int(fields[3]) not in self.sessions:  # field 6 of stat: the session id
                     continue
                 cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             except (OSError, IndexError, ValueError):
@@ -714,7 +717,65 @@ class SessionCpu(threading.Thread):
         return totals
 
 
-def catch_up_alert_sensor(dagster_home: Path, storage_url: str) -> None:
+def start_code_server(work: Path, env: dict, floor: bool) -> tuple[subprocess.Popen, str]:
+    """``dagster code-server start`` (deploy/Dockerfile's command) on a free loopback port, in a
+    session of its own, and a ``grpc_server`` workspace file that points the daemon at it;
+    returns once the server answers a health check."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    target = (
+        ["-f", str(ROOT / "benchmarks" / "floor_location.py")]
+        if floor
+        else [
+            "-m",
+            "bakery_orchestration.definitions",
+        ]
+    )
+    name = "floor" if floor else "bakery_orchestration"
+    dagster = str(Path(sys.executable).parent / "dagster")
+    server = subprocess.Popen(
+        [dagster, "code-server", "start", "-h", "127.0.0.1", "-p", str(port), *target]
+        + ["--location-name", name],
+        cwd=ROOT,
+        env=env,
+        stdout=open(work / f"code_server_{name}.log", "w"),  # noqa: SIM115 - closed with it
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while True:
+        check = subprocess.run(
+            [dagster, "api", "grpc-health-check", "-p", str(port), "-h", "127.0.0.1"],
+            env=env,
+            capture_output=True,
+        )
+        if check.returncode == 0:
+            break
+        if server.poll() is not None or time.monotonic() > deadline:
+            stop_session(server)
+            raise click.ClickException(f"the code server did not start: see {work}")
+        time.sleep(1)
+    workspace = work / f"workspace_{name}.yaml"
+    workspace.write_text(
+        "load_from:\n  - grpc_server:\n      host: 127.0.0.1\n"
+        f"      port: {port}\n      location_name: {name}\n"
+    )
+    return server, str(workspace)
+
+
+def stop_session(process: subprocess.Popen) -> None:
+    """SIGTERM to the process's whole session (a code server's run workers included)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    process.wait(timeout=60)
+
+
+def catch_up_alert_sensor(dagster_home: Path, storage_url: str, workspace: str) -> None:
     """Set ``alert_sensor``'s cursor past the seeded mornings, as on an instance whose daemon ran
     through those 90 mornings: its first tick would otherwise read the check evaluations of
     every seeded run (90 x tenants runs; with 1,000 tenants that alone kept PostgreSQL and the
@@ -746,7 +807,7 @@ def catch_up_alert_sensor(dagster_home: Path, storage_url: str) -> None:
             "--set",
             json.dumps(cursor, sort_keys=True),
             "-w",
-            "workspace.yaml",
+            workspace,
         ],
         cwd=ROOT,
         env={**os.environ, "DAGSTER_HOME": str(dagster_home), "PYTHONWARNINGS": "ignore"},
