@@ -21,14 +21,16 @@ Preparation (not timed), into two template databases on the local PostgreSQL ser
   (run row, tags, every event, the asset event tags) once per tenant and prior morning, with the
   partition, run id and time rewritten in SQL. So the instance holds runs x ~events per run.
 
-Each repeat clones both templates (``CREATE DATABASE ... TEMPLATE``), starts the HTTP servers, one
-long-lived code server (``dagster code-server start``, as deploy/Dockerfile; it launches the run
-workers) and the real ``dagster-daemon`` on a ``grpc_server`` workspace, with ``BAKERY_ENV=production`` (PostgreSQL, the HTTP Sales Service), sets
-the schedule to tick at the next minute that leaves the daemon time to start, and waits for every
-run to end. Prints per repeat and as median (min-max) over repeats: end to end (the scheduled
-tick to the last run's end), per tenant, worker CPU per tenant, the largest worker peak RSS,
-failed runs, Sales Service and webhook requests served, the instance's event count, and the load
-average.
+Each repeat clones both templates (``CREATE DATABASE ... TEMPLATE``), starts the HTTP servers,
+one long-lived code server (``dagster code-server start``, as deploy/Dockerfile; it launches the
+run workers) and the real ``dagster-daemon`` on a ``grpc_server`` workspace, with
+``BAKERY_ENV=production`` (PostgreSQL, the HTTP Sales Service), sets the schedule to tick at the
+next minute that leaves the daemon time to start, and waits for every run to end. Prints per
+repeat and as median (min-max) over repeats: end to end (the scheduled tick to the last run's
+end), per tenant, worker CPU per tenant, the largest worker peak RSS, failed runs, Sales Service
+and webhook requests served, the instance's event count, the load average, the CPU of the
+sessions' processes and of the whole machine (PostgreSQL included) over the morning, and each
+step's mean duration.
 """
 
 import json
@@ -618,6 +620,7 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
             sessions.append(daemon.pid)
             sampler = SessionCpu(sessions)
             sampler.start()
+            busy_before = machine_busy_cpu()
             instance = dg.DagsterInstance.from_config(str(work / "dagster_home"))
             wait = args["timeout"] + max(0.0, tick.timestamp() - time.time())
             try:
@@ -625,6 +628,13 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
                 records = _new_runs(instance, since, args["tenants"], wait, job)
             finally:
                 session_cpu = sampler.stop()
+                # machine_busy - the processes above: this script (the HTTP servers), the rest
+                session_cpu["machine_busy"] = round(machine_busy_cpu() - busy_before, 1)
+                session_cpu["outside_sessions"] = round(
+                    session_cpu["machine_busy"]
+                    - sum(v for k, v in session_cpu.items() if k != "machine_busy"),
+                    1,
+                )
                 stop_session(daemon)
                 stop_session(code_server)
             counts = dict(server.counts)
@@ -633,6 +643,7 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
         with engine.connect() as conn:
             events = conn.execute(sa.text("SELECT count(*) FROM event_logs")).scalar_one()
         engine.dispose()
+        print_step_times(instance, records)
         instance.dispose()
         ends = [r.end_time for r in records if r.end_time]
         mine = [figures[r.dagster_run.run_id] for r in records if r.dagster_run.run_id in figures]
@@ -668,14 +679,45 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
             drop_postgres_database(SERVER, name)
 
 
+def machine_busy_cpu() -> float:
+    """CPU seconds every core of the machine spent not idle (/proc/stat) since boot: the delta
+    over the morning includes PostgreSQL, which no session here owns."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def print_step_times(instance, records: list) -> None:
+    """Each step's mean and largest duration over the morning's runs (STEP_SUCCESS events)."""
+    import dagster as dg
+
+    durations: dict[str, list[float]] = {}
+    for record in records:
+        for entry in instance.all_logs(
+            record.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS
+        ):
+            event = entry.dagster_event
+            durations.setdefault(event.step_key, []).append(
+                event.event_specific_data.duration_ms / 1000
+            )
+    for step, values in sorted(durations.items(), key=lambda item: -sum(item[1])):
+        click.echo(
+            f"    step {step}: mean {statistics.mean(values):.1f} s, max {max(values):.1f} s "
+            f"over {len(values)} runs"
+        )
+
+
 class SessionCpu(threading.Thread):
     """CPU seconds of every process of the given sessions (the code server's: it and the run
-    workers it starts; the daemon's), read from /proc twice a second; a process's last reading counts,
-    so one that ends between readings loses at most half a second. Grouped by what it runs."""
+    workers it starts; the daemon's) and of PostgreSQL's processes (those already running count
+    from the first reading), read from /proc twice a second; a process's last reading counts, so
+    one that ends between readings loses at most half a second. Grouped by what it runs."""
 
     def __init__(self, sessions: list[int]) -> None:
         super().__init__(daemon=True)
         self.sessions, self.seen, self.stopped = set(sessions), {}, threading.Event()
+        self.baseline: dict[str, float] = {}
+        self.first = True
         self.tick = os.sysconf("SC_CLK_TCK")
 
     def run(self) -> None:
@@ -687,16 +729,24 @@ class SessionCpu(threading.Thread):
             if not entry.name.isdigit():
                 continue
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[3]) not in self.sessions:  # field 6 of stat: the session id
+                head, tail = (entry / "stat").read_text().rsplit(")", 1)
+                fields = tail.split()
+                postgres = head.endswith("(postgres")
+                if not postgres and int(fields[3]) not in self.sessions:  # field 6: session id
                     continue
                 cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             except (OSError, IndexError, ValueError):
                 continue
             cpu = (int(fields[11]) + int(fields[12])) / self.tick
+            if postgres:
+                # The server's processes that were there before the morning count from here.
+                start = self.baseline.setdefault(entry.name, cpu if self.first else 0.0)
+                self.seen[entry.name] = ("postgresql", cpu - start, cmd or "postgres")
+                continue
             if not cmd.strip() and entry.name in self.seen:  # a zombie has no command line left
                 cmd = self.seen[entry.name][2]
             self.seen[entry.name] = (self._kind(cmd), cpu, cmd)
+        self.first = False
 
     @staticmethod
     def _kind(cmd: str) -> str:
@@ -946,6 +996,9 @@ def main(**args) -> None:
         "session_cpu_daemon_s",
         "session_cpu_code_servers_s",
         "session_cpu_run_workers_s",
+        "session_cpu_postgresql_s",
+        "session_cpu_outside_sessions_s",
+        "session_cpu_machine_busy_s",
         "floor_end_to_end_s",
         "floor_failed_runs",
         "morning_over_floor",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import httpx
 
 from bakery_orchestration.core.errors import BakeryError
+from bakery_orchestration.core.http_calls import http_transport
 
 ALLOW_PRIVATE_ENV = "BAKERY_WEBHOOK_ALLOW_PRIVATE"
 ALLOWED_NETWORKS_ENV = "BAKERY_WEBHOOK_ALLOWED_NETWORKS"
@@ -130,7 +131,7 @@ class GuardedTransport(httpx.BaseTransport):
         resolver: Resolver = resolve,
     ) -> None:
         self._policy = policy
-        self._inner = inner or httpx.HTTPTransport(trust_env=False)  # no proxy detour
+        self._inner = inner or http_transport()  # no proxy detour
         self._resolver = resolver
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -1,9 +1,12 @@
 """Scope: the shared HTTP pieces without a network: bounded reading of streamed bodies, one-line
-descriptions, and the retry settings handed to httpx-retries."""
+descriptions, the retry settings handed to httpx-retries, and the shared TLS context."""
+
+import ssl
 
 import httpx
 import pytest
 
+from bakery_orchestration.core import http_calls
 from bakery_orchestration.core.http_calls import (
     Limits,
     ResponseLimitExceeded,
@@ -75,3 +78,21 @@ def test_retry_settings_count_attempts_not_retries():
     assert not transport.retry.is_retryable_status_code(404)
     with pytest.raises(ValueError, match="at least 1"):
         retrying_transport(transport, attempts=0, backoff_base_seconds=0, backoff_max_seconds=0)
+
+
+def test_transports_share_one_verifying_tls_context_per_process(monkeypatch):
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    monkeypatch.delenv("https_proxy", raising=False)
+    built = []
+    real = httpx.create_ssl_context
+    http_calls.tls_context.cache_clear()
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda **kw: built.append(kw) or real(**kw))
+
+    for url in ("https://sales.example/a", "https://hooks.example/b", "not a url"):
+        http_calls.plain_transport(url).close()
+
+    assert built == [{"trust_env": False}]  # built once, for three transports
+    context = http_calls.tls_context(False)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname is True
+    http_calls.tls_context.cache_clear()
