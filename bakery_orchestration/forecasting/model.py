@@ -28,7 +28,6 @@ SPREAD = ft.FEATURE_NAMES.index("cv28")  # the feature column that groups the P5
 MEDIAN_LOSSES = {"absolute_error", "quantile"}  # losses whose forecast is already a median
 HOLIDAY, HOLIDAY_NEAR = (ft.FEATURE_NAMES.index(n) for n in ("holiday", "holiday_near"))
 ETS = ft.FEATURE_NAMES.index("ets")  # the exponential-smoothing forecast, over the scale
-WEEKDAY_MEAN = ft.FEATURE_NAMES.index("same_weekday_mean")  # the 4-week weekday mean, scaled
 DEFAULT_ALPHA, DEFAULT_GAMMA = 0.1, 0.05  # ETS smoothing for a product unknown at fit time
 BLEND_WEIGHTS = np.linspace(0.0, 1.0, 11)  # the model's share in the blend with ETS
 
@@ -76,8 +75,6 @@ class ModelConfig:
     quantiles: tuple[float, float] = (0.1, 0.9)
     blend: bool = True  # blend with ETS by the held-out error (False: the trees alone)
     default_blend: float = 0.5  # the trees' share when there is too little history to choose
-    # Experiment: a third blend member, the 4-week same-weekday mean (weights on a simplex grid).
-    blend_weekday_mean: bool = False
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -241,7 +238,6 @@ class DemandModel:
     products: tuple[str, ...] = field(default=())
     blend_weight: float = 1.0  # the trees' share of the P50; the rest is the ETS forecast
     ets: EtsParameters | None = None  # per product of ``products``
-    weekday_mean_weight: float = 0.0  # the 4-week weekday mean's share of the P50
 
     @classmethod
     def fit(
@@ -286,19 +282,13 @@ class DemandModel:
         early = _at_most(np.flatnonzero(early_mask), config.calibration_rows)
         calibration = calibrate(np.array([]), np.array([]))
         weight = config.default_blend if config.blend else 1.0
-        wm_weight = 0.0
         actual = data.y[late] * data.scale[late]
         ets_late = data.x[late, ETS]
-        wm_late = data.x[late, WEEKDAY_MEAN]
         if early.size > 1000 and late.any():
             held_out = _predict_members(_fit_members(data, config, early), data.x[late])
-            if config.blend and config.blend_weekday_mean:
-                weight, wm_weight = _blend_weights3(
-                    actual, held_out, ets_late, wm_late, data.scale[late]
-                )
-            elif config.blend:
+            if config.blend:
                 weight = _blend_weight(actual, held_out, ets_late, data.scale[late])
-            held_out = _blend(weight, held_out, ets_late, wm_late, wm_weight)
+            held_out = _blend(weight, held_out, ets_late)
         else:
             # Too young for a held-out fit of the trees: the band comes from the held-out
             # errors of the ETS forecast (its state at each origin uses only earlier days),
@@ -328,7 +318,6 @@ class DemandModel:
                 part.products,
                 weight,
                 EtsParameters(*part.ets),
-                wm_weight,
             )  # fmt: skip
             for name, part in parts.items()
         }
@@ -405,16 +394,7 @@ class DemandModel:
         parameters = self._ets_parameters(matrix.products)
         rows = ft.build_rows(values, days, holiday, np.array([n_days]), None, parameters)
         trees = _predict_members(self.members, rows.features)
-        mean = (
-            _blend(
-                self.blend_weight,
-                trees,
-                rows.features[:, ETS],
-                rows.features[:, WEEKDAY_MEAN],
-                self.weekday_mean_weight,
-            )
-            * rows.scale
-        )
+        mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
         quantiles = self.calibration.quantiles(
             mean.reshape(shape), rows.features[:, SPREAD].reshape(shape)
@@ -436,47 +416,8 @@ class DemandModel:
         return _frame(matrix.products, origin, (p10, p50, p90), method)
 
 
-def _blend(
-    weight: float,
-    trees: np.ndarray,
-    ets: np.ndarray,
-    weekday_mean: np.ndarray | None = None,
-    weekday_mean_weight: float = 0.0,
-) -> np.ndarray:
-    """``weight`` x trees + ``weekday_mean_weight`` x weekday mean + the rest x ETS.
-
-    A row without a weekday mean (its four same weekdays all closed) gives that share to the
-    trees and ETS in proportion to theirs.
-    """
-    ets = np.nan_to_num(ets, nan=0.0)
-    two = weight * trees + (1.0 - weight - weekday_mean_weight) * ets
-    if weekday_mean is None or weekday_mean_weight == 0.0:
-        return two
-    rest = 1.0 - weekday_mean_weight
-    fallback = two / rest if rest > 0 else 0.5 * (trees + ets)
-    return np.where(np.isnan(weekday_mean), fallback, two + weekday_mean_weight * weekday_mean)
-
-
-def _simplex(step: int = 10) -> np.ndarray:
-    """(trees, weekday mean) shares of a simplex grid with steps of 1 / ``step``; ETS the rest."""
-    return np.array([(i / step, k / step) for i in range(step + 1) for k in range(step + 1 - i)])
-
-
-def _blend_weights3(
-    actual: np.ndarray,
-    trees: np.ndarray,
-    ets: np.ndarray,
-    weekday_mean: np.ndarray,
-    scale: np.ndarray,
-) -> tuple[float, float]:
-    """The (trees, weekday mean) shares with the least held-out absolute error; ties go to
-    the first grid point (fewer trees, no weekday mean)."""
-    grid = _simplex()
-    errors = [
-        np.abs(actual - _blend(w, trees, ets, weekday_mean, m) * scale).sum() for w, m in grid
-    ]
-    best = grid[int(np.argmin(errors))]
-    return float(best[0]), float(best[1])
+def _blend(weight: float, trees: np.ndarray, ets: np.ndarray) -> np.ndarray:
+    return weight * trees + (1.0 - weight) * np.nan_to_num(ets, nan=0.0)
 
 
 def _blend_weight(actual: np.ndarray, trees: np.ndarray, ets: np.ndarray, scale: np.ndarray):
@@ -537,7 +478,6 @@ def _to_bytes(model: DemandModel) -> bytes:
         "products": list(model.products),
         "features": list(ft.FEATURE_NAMES),
         "blend_weight": model.blend_weight,
-        "weekday_mean_weight": model.weekday_mean_weight,
         "ets_alpha": [float(a) for a in model.ets.alpha],
         "ets_gamma": [float(g) for g in model.ets.gamma],
     }
@@ -560,7 +500,4 @@ def _from_bytes(data: bytes) -> DemandModel:
     )
     if ets.alpha.shape != (len(products),) or ets.gamma.shape != (len(products),):
         raise serialization.ModelFormatError("ETS parameters do not match the products")
-    wm_weight = float(header.get("weekday_mean_weight", 0.0))
-    return DemandModel(
-        tuple(members), calibration, calendar, config, as_of, products, weight, ets, wm_weight
-    )
+    return DemandModel(tuple(members), calibration, calendar, config, as_of, products, weight, ets)
