@@ -75,11 +75,6 @@ class ModelConfig:
     quantiles: tuple[float, float] = (0.1, 0.9)
     blend: bool = True  # blend with ETS by the held-out error (False: the trees alone)
     default_blend: float = 0.5  # the trees' share when there is too little history to choose
-    # Experiment: one blend weight per product size class (the product's 28-day mean in units,
-    # classes bounded by these edges); a class with fewer held-out rows than blend_min_rows
-    # keeps the tenant's weight. Empty: one weight per tenant.
-    blend_size_edges: tuple[float, ...] = ()
-    blend_min_rows: int = 700
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -243,7 +238,6 @@ class DemandModel:
     products: tuple[str, ...] = field(default=())
     blend_weight: float = 1.0  # the trees' share of the P50; the rest is the ETS forecast
     ets: EtsParameters | None = None  # per product of ``products``
-    blend_by_size: tuple[float, ...] = ()  # per size class of config.blend_size_edges
 
     @classmethod
     def fit(
@@ -288,22 +282,13 @@ class DemandModel:
         early = _at_most(np.flatnonzero(early_mask), config.calibration_rows)
         calibration = calibrate(np.array([]), np.array([]))
         weight = config.default_blend if config.blend else 1.0
-        by_size: tuple[float, ...] = ()
         actual = data.y[late] * data.scale[late]
         ets_late = data.x[late, ETS]
         if early.size > 1000 and late.any():
             held_out = _predict_members(_fit_members(data, config, early), data.x[late])
             if config.blend:
                 weight = _blend_weight(actual, held_out, ets_late, data.scale[late])
-                if config.blend_size_edges:
-                    by_size = _size_weights(
-                        actual, held_out, ets_late, data.scale[late], weight, config
-                    )
-            held_out = _blend(
-                _row_weight(weight, by_size, config.blend_size_edges, data.scale[late]),
-                held_out,
-                ets_late,
-            )
+            held_out = _blend(weight, held_out, ets_late)
         else:
             # Too young for a held-out fit of the trees: the band comes from the held-out
             # errors of the ETS forecast (its state at each origin uses only earlier days),
@@ -333,7 +318,6 @@ class DemandModel:
                 part.products,
                 weight,
                 EtsParameters(*part.ets),
-                by_size,
             )  # fmt: skip
             for name, part in parts.items()
         }
@@ -410,10 +394,7 @@ class DemandModel:
         parameters = self._ets_parameters(matrix.products)
         rows = ft.build_rows(values, days, holiday, np.array([n_days]), None, parameters)
         trees = _predict_members(self.members, rows.features)
-        weight = _row_weight(
-            self.blend_weight, self.blend_by_size, self.config.blend_size_edges, rows.scale
-        )
-        mean = _blend(weight, trees, rows.features[:, ETS]) * rows.scale
+        mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
         quantiles = self.calibration.quantiles(
             mean.reshape(shape), rows.features[:, SPREAD].reshape(shape)
@@ -443,36 +424,6 @@ def _blend_weight(actual: np.ndarray, trees: np.ndarray, ets: np.ndarray, scale:
     """The trees' share in the blend with ETS with the least held-out absolute error."""
     errors = [np.abs(actual - _blend(w, trees, ets) * scale).sum() for w in BLEND_WEIGHTS]
     return float(BLEND_WEIGHTS[int(np.argmin(errors))])
-
-
-def _size_weights(
-    actual: np.ndarray,
-    trees: np.ndarray,
-    ets: np.ndarray,
-    scale: np.ndarray,
-    tenant_weight: float,
-    config: ModelConfig,
-) -> tuple[float, ...]:
-    """One blend weight per size class of ``config.blend_size_edges`` (the row's scale); a
-    class with fewer than ``config.blend_min_rows`` held-out rows keeps ``tenant_weight``."""
-    group = np.searchsorted(np.asarray(config.blend_size_edges, dtype=float), scale, side="right")
-    out = []
-    for g in range(len(config.blend_size_edges) + 1):
-        rows = group == g
-        if rows.sum() < config.blend_min_rows:
-            out.append(tenant_weight)
-        else:
-            out.append(_blend_weight(actual[rows], trees[rows], ets[rows], scale[rows]))
-    return tuple(out)
-
-
-def _row_weight(
-    weight: float, by_size: Sequence[float], edges: Sequence[float], scale: np.ndarray
-) -> float | np.ndarray:
-    """The blend weight of each row: its size class's when there are classes."""
-    if not by_size:
-        return weight
-    return np.asarray(by_size)[np.searchsorted(np.asarray(edges, dtype=float), scale, side="right")]
 
 
 def _around(
@@ -527,7 +478,6 @@ def _to_bytes(model: DemandModel) -> bytes:
         "products": list(model.products),
         "features": list(ft.FEATURE_NAMES),
         "blend_weight": model.blend_weight,
-        "blend_by_size": list(model.blend_by_size),
         "ets_alpha": [float(a) for a in model.ets.alpha],
         "ets_gamma": [float(g) for g in model.ets.gamma],
     }
@@ -550,7 +500,4 @@ def _from_bytes(data: bytes) -> DemandModel:
     )
     if ets.alpha.shape != (len(products),) or ets.gamma.shape != (len(products),):
         raise serialization.ModelFormatError("ETS parameters do not match the products")
-    by_size = tuple(float(w) for w in header.get("blend_by_size", []))
-    return DemandModel(
-        tuple(members), calibration, calendar, config, as_of, products, weight, ets, by_size
-    )
+    return DemandModel(tuple(members), calibration, calendar, config, as_of, products, weight, ets)
