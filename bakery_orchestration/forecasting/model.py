@@ -75,6 +75,16 @@ class ModelConfig:
     quantiles: tuple[float, float] = (0.1, 0.9)
     blend: bool = True  # blend with ETS by the held-out error (False: the trees alone)
     default_blend: float = 0.5  # the trees' share when there is too little history to choose
+    # Experiment: level correction of the trees. The trees' forecast is multiplied by
+    # 1 + lam * (r - 1), r = the tenant's actual units over the trees' horizon-1 forecasts of
+    # the same product-days in the ``level_days`` days before the origin (clipped to
+    # ``level_clip``); lam from ``level_shrinks``, chosen with the blend weight on the held-out
+    # days. 0 days: no correction.
+    level_days: int = 0
+    level_shrinks: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+    level_clip: tuple[float, float] = (0.5, 2.0)
+    level_ordinary: bool = False  # the ratio only from ordinary days (no holiday, none next)
+    level_median: bool = False  # the median of the daily ratios instead of the ratio of sums
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -173,6 +183,61 @@ class _TenantRows:
     early: np.ndarray  # rows whose target is before the held-out days
     late: np.ndarray  # rows whose origin is in the held-out days
     band: np.ndarray  # rows whose origin is in the first band_days held-out days
+    level: "_LevelRows | None" = None  # horizon-1 rows of the level correction's days
+    cutoff: int = 0  # the first held-out day
+
+
+@dataclass(frozen=True)
+class _LevelRows:
+    """Horizon-1 rows (one per known product-day from ``first``) for the level correction."""
+
+    rows: ft.Rows
+    actual: np.ndarray
+    n_days: int
+
+
+def _level_rows(
+    values: np.ndarray,
+    days: pd.DatetimeIndex,
+    holiday: np.ndarray,
+    first: int,
+    ets_parameters: tuple[np.ndarray, np.ndarray],
+    config: ModelConfig,
+) -> _LevelRows:
+    """Horizon-1 rows of every day from ``first`` on whose actual is known (``values`` and
+    ``days`` / ``holiday`` reach at least one day past the last origin)."""
+    n_days = values.shape[0]
+    origins = np.arange(max(first, config.min_history_days, 0), n_days)
+    stats = ft.origin_stats(values)
+    padded = np.vstack([values, np.full((ft.MAX_HORIZON, values.shape[1]), np.nan)])
+    o, t, p = ft.row_grid(origins, values.shape[1])
+    keep = (t == o) & ~np.isnan(padded[t, p])
+    keep &= stats.history[np.minimum(o, n_days - 1), p] >= config.min_history_days
+    if config.level_ordinary:
+        flags = ft.calendar_features(_extend(days), _pad(holiday))
+        keep &= (flags["holiday"][t] == 0) & (flags["holiday_near"][t] == 0)
+    rows = ft.build_rows(padded, _extend(days), _pad(holiday), origins, keep, ets_parameters)
+    return _LevelRows(rows, padded[rows.target, rows.product], n_days)
+
+
+def _level_ratio(level: _LevelRows, fitted: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """Per day index d (0..n_days): actual over fitted units of the ``level_days`` days
+    before d, clipped; 1 where nothing was forecast."""
+    actual = np.bincount(level.rows.target, level.actual, minlength=level.n_days + 1)
+    forecast = np.bincount(level.rows.target, fitted, minlength=level.n_days + 1)
+    a = np.concatenate([[0.0], np.cumsum(actual)])
+    f = np.concatenate([[0.0], np.cumsum(forecast)])
+    d = np.arange(level.n_days + 1)
+    start = np.maximum(d - config.level_days, 0)
+    ra, rf = a[d] - a[start], f[d] - f[start]
+    ratio = np.divide(ra, rf, out=np.ones_like(ra), where=rf > 0)
+    if config.level_median:
+        daily = np.divide(actual, forecast, out=np.full_like(actual, np.nan), where=forecast > 0)
+        for i in d:
+            window = daily[max(i - config.level_days, 0) : i]
+            window = window[~np.isnan(window)]
+            ratio[i] = np.median(window) if window.size else 1.0
+    return np.clip(ratio, *config.level_clip)
 
 
 def _tenant_rows(
@@ -186,7 +251,18 @@ def _tenant_rows(
     cutoff = len(matrix.days) - min(config.calibration_days, len(matrix.days) // 3)
     late = data.origin_day >= cutoff
     band = late & (data.origin_day < cutoff + config.band_days)
-    return _TenantRows(data, matrix.products, ets_parameters, data.target_day < cutoff, late, band)
+    level = None
+    if config.level_days:
+        level = _level_rows(
+            matrix.values,
+            matrix.days,
+            holiday[: len(matrix.days)],
+            cutoff - config.level_days,
+            ets_parameters,
+            config,
+        )
+    early = data.target_day < cutoff
+    return _TenantRows(data, matrix.products, ets_parameters, early, late, band, level, cutoff)
 
 
 def _concat(parts: Sequence[TrainingSet], max_rows: int) -> "_Pooled":
@@ -238,6 +314,7 @@ class DemandModel:
     products: tuple[str, ...] = field(default=())
     blend_weight: float = 1.0  # the trees' share of the P50; the rest is the ETS forecast
     ets: EtsParameters | None = None  # per product of ``products``
+    level_weight: float = 0.0  # lam of the trees' level correction (config.level_days)
 
     @classmethod
     def fit(
@@ -284,9 +361,17 @@ class DemandModel:
         weight = config.default_blend if config.blend else 1.0
         actual = data.y[late] * data.scale[late]
         ets_late = data.x[late, ETS]
+        level_weight = 0.0
         if early.size > 1000 and late.any():
-            held_out = _predict_members(_fit_members(data, config, early), data.x[late])
-            if config.blend:
+            held_members = _fit_members(data, config, early)
+            held_out = _predict_members(held_members, data.x[late])
+            if config.level_days:
+                ratio = _held_out_ratios(training, held_members, data, late, config)
+                weight, level_weight = _level_and_blend(
+                    actual, held_out, ets_late, data.scale[late], ratio, weight, config
+                )
+                held_out = held_out * (1.0 + level_weight * (ratio - 1.0))
+            elif config.blend:
                 weight = _blend_weight(actual, held_out, ets_late, data.scale[late])
             held_out = _blend(weight, held_out, ets_late)
         else:
@@ -318,6 +403,7 @@ class DemandModel:
                 part.products,
                 weight,
                 EtsParameters(*part.ets),
+                level_weight,
             )  # fmt: skip
             for name, part in parts.items()
         }
@@ -394,6 +480,18 @@ class DemandModel:
         parameters = self._ets_parameters(matrix.products)
         rows = ft.build_rows(values, days, holiday, np.array([n_days]), None, parameters)
         trees = _predict_members(self.members, rows.features)
+        if self.level_weight and self.config.level_days:
+            level = _level_rows(
+                values[:n_days],
+                matrix.days,
+                holiday[:n_days],
+                n_days - self.config.level_days,
+                parameters,
+                self.config,
+            )
+            fitted = _predict_members(self.members, level.rows.features) * level.rows.scale
+            ratio = _level_ratio(level, fitted, self.config)[n_days]
+            trees = trees * (1.0 + self.level_weight * (ratio - 1.0))
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
         quantiles = self.calibration.quantiles(
@@ -414,6 +512,50 @@ class DemandModel:
             q[closed] = 0.0
         method[closed] = "closed"
         return _frame(matrix.products, origin, (p10, p50, p90), method)
+
+
+def _held_out_ratios(
+    parts: Sequence[_TenantRows],
+    members: Sequence[TreeEnsemble],
+    data: "_Pooled",
+    late: np.ndarray,
+    config: ModelConfig,
+) -> np.ndarray:
+    """The level ratio at the origin of each held-out row, from the held-out fit's horizon-1
+    forecasts of its own tenant's days."""
+    tenant = np.concatenate([np.full(part.data.y.size, i) for i, part in enumerate(parts)])
+    if data.keep is not None:
+        tenant = tenant[data.keep]
+    out = np.ones(int(late.sum()))
+    tenant_late, origin_late = tenant[late], data.origin_day[late]
+    for i, part in enumerate(parts):
+        if part.level is None or not part.level.actual.size:
+            continue
+        fitted = _predict_members(members, part.level.rows.features) * part.level.rows.scale
+        ratio = _level_ratio(part.level, fitted, config)
+        mine = tenant_late == i
+        out[mine] = ratio[origin_late[mine]]
+    return out
+
+
+def _level_and_blend(
+    actual: np.ndarray,
+    trees: np.ndarray,
+    ets: np.ndarray,
+    scale: np.ndarray,
+    ratio: np.ndarray,
+    default_weight: float,
+    config: ModelConfig,
+) -> tuple[float, float]:
+    """(blend weight, lam) with the least held-out absolute error; ties keep the smaller lam."""
+    best = (np.inf, default_weight, 0.0)
+    for lam in config.level_shrinks:
+        corrected = trees * (1.0 + lam * (ratio - 1.0))
+        weight = _blend_weight(actual, corrected, ets, scale) if config.blend else 1.0
+        error = np.abs(actual - _blend(weight, corrected, ets) * scale).sum()
+        if error < best[0]:
+            best = (error, weight, float(lam))
+    return best[1], best[2]
 
 
 def _blend(weight: float, trees: np.ndarray, ets: np.ndarray) -> np.ndarray:
@@ -478,6 +620,7 @@ def _to_bytes(model: DemandModel) -> bytes:
         "products": list(model.products),
         "features": list(ft.FEATURE_NAMES),
         "blend_weight": model.blend_weight,
+        "level_weight": model.level_weight,
         "ets_alpha": [float(a) for a in model.ets.alpha],
         "ets_gamma": [float(g) for g in model.ets.gamma],
     }
@@ -500,4 +643,7 @@ def _from_bytes(data: bytes) -> DemandModel:
     )
     if ets.alpha.shape != (len(products),) or ets.gamma.shape != (len(products),):
         raise serialization.ModelFormatError("ETS parameters do not match the products")
-    return DemandModel(tuple(members), calibration, calendar, config, as_of, products, weight, ets)
+    level_weight = float(header.get("level_weight", 0.0))
+    return DemandModel(
+        tuple(members), calibration, calendar, config, as_of, products, weight, ets, level_weight
+    )
