@@ -75,16 +75,14 @@ class ModelConfig:
     quantiles: tuple[float, float] = (0.1, 0.9)
     blend: bool = True  # blend with ETS by the held-out error (False: the trees alone)
     default_blend: float = 0.5  # the trees' share when there is too little history to choose
-    # Experiment: level correction of the trees. The trees' forecast is multiplied by
-    # 1 + lam * (r - 1), r = the tenant's actual units over the trees' horizon-1 forecasts of
-    # the same product-days in the ``level_days`` days before the origin (clipped to
-    # ``level_clip``); lam from ``level_shrinks``, chosen with the blend weight on the held-out
-    # days. 0 days: no correction.
-    level_days: int = 0
+    # Level correction of the trees (they follow a level shift later than ETS): the trees'
+    # forecast times 1 + lam * (r - 1), r = the median over the ``level_days`` days before the
+    # origin of the tenant's daily ratio actual units / the trees' horizon-1 forecasts (clipped
+    # to ``level_clip``); lam from ``level_shrinks``, chosen with the blend weight on the
+    # held-out days (0: no correction). Dev evidence in docs/FORECASTING.md. 0 days: off.
+    level_days: int = 7
     level_shrinks: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     level_clip: tuple[float, float] = (0.5, 2.0)
-    level_ordinary: bool = False  # the ratio only from ordinary days (no holiday, none next)
-    level_median: bool = False  # the median of the daily ratios instead of the ratio of sums
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -189,11 +187,21 @@ class _TenantRows:
 
 @dataclass(frozen=True)
 class _LevelRows:
-    """Horizon-1 rows (one per known product-day from ``first``) for the level correction."""
+    """Horizon-1 rows of known product-days, for the level correction's ratios."""
 
     rows: ft.Rows
     actual: np.ndarray
-    n_days: int
+    n_days: int  # the ratios are those known at day indices 0..n_days
+
+
+def _level_mask(values: np.ndarray, origins: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """Of :func:`ft.row_grid`'s rows of ``origins``: the horizon-1 rows whose actual is known,
+    of products with ``min_history_days`` known days before the origin (those the trees
+    forecast). ``values`` must reach one day past the last origin."""
+    o, t, p = ft.row_grid(origins, values.shape[1])
+    known = ~np.isnan(values)
+    before = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(known, axis=0)])
+    return (t == o) & known[t, p] & (before[o, p] >= config.min_history_days)
 
 
 def _level_rows(
@@ -204,40 +212,33 @@ def _level_rows(
     ets_parameters: tuple[np.ndarray, np.ndarray],
     config: ModelConfig,
 ) -> _LevelRows:
-    """Horizon-1 rows of every day from ``first`` on whose actual is known (``values`` and
-    ``days`` / ``holiday`` reach at least one day past the last origin)."""
+    """The horizon-1 rows of the days from ``first`` to the last day of ``values``."""
     n_days = values.shape[0]
-    origins = np.arange(max(first, config.min_history_days, 0), n_days)
-    stats = ft.origin_stats(values)
+    origins = np.arange(max(first, 0), n_days)
     padded = np.vstack([values, np.full((ft.MAX_HORIZON, values.shape[1]), np.nan)])
-    o, t, p = ft.row_grid(origins, values.shape[1])
-    keep = (t == o) & ~np.isnan(padded[t, p])
-    keep &= stats.history[np.minimum(o, n_days - 1), p] >= config.min_history_days
-    if config.level_ordinary:
-        flags = ft.calendar_features(_extend(days), _pad(holiday))
-        keep &= (flags["holiday"][t] == 0) & (flags["holiday_near"][t] == 0)
+    keep = _level_mask(padded, origins, config)
     rows = ft.build_rows(padded, _extend(days), _pad(holiday), origins, keep, ets_parameters)
     return _LevelRows(rows, padded[rows.target, rows.product], n_days)
 
 
-def _level_ratio(level: _LevelRows, fitted: np.ndarray, config: ModelConfig) -> np.ndarray:
-    """Per day index d (0..n_days): actual over fitted units of the ``level_days`` days
-    before d, clipped; 1 where nothing was forecast."""
-    actual = np.bincount(level.rows.target, level.actual, minlength=level.n_days + 1)
-    forecast = np.bincount(level.rows.target, fitted, minlength=level.n_days + 1)
-    a = np.concatenate([[0.0], np.cumsum(actual)])
-    f = np.concatenate([[0.0], np.cumsum(forecast)])
-    d = np.arange(level.n_days + 1)
-    start = np.maximum(d - config.level_days, 0)
-    ra, rf = a[d] - a[start], f[d] - f[start]
-    ratio = np.divide(ra, rf, out=np.ones_like(ra), where=rf > 0)
-    if config.level_median:
-        daily = np.divide(actual, forecast, out=np.full_like(actual, np.nan), where=forecast > 0)
-        for i in d:
-            window = daily[max(i - config.level_days, 0) : i]
-            window = window[~np.isnan(window)]
-            ratio[i] = np.median(window) if window.size else 1.0
-    return np.clip(ratio, *config.level_clip)
+def _level_ratio(
+    level: _LevelRows, fitted: np.ndarray, config: ModelConfig, at: np.ndarray
+) -> np.ndarray:
+    """The level ratio known at each day index of ``at``: the median over the
+    ``level_days`` days before it of the daily ratio actual / ``fitted`` units (summed over
+    products), clipped to ``level_clip``; 1 without any such day."""
+    actual = np.bincount(level.rows.target, level.actual, minlength=level.n_days)
+    forecast = np.bincount(level.rows.target, fitted, minlength=level.n_days)
+    daily = np.full(level.n_days, np.nan)
+    np.divide(actual, forecast, out=daily, where=forecast > 0)
+    unique, position = np.unique(np.asarray(at, dtype=int), return_inverse=True)
+    out = np.ones(len(unique))
+    for i, day in enumerate(unique):
+        window = daily[max(day - config.level_days, 0) : day]
+        window = window[~np.isnan(window)]
+        if window.size:
+            out[i] = np.clip(np.median(window), *config.level_clip)
+    return out[position]
 
 
 def _tenant_rows(
@@ -478,20 +479,28 @@ class DemandModel:
         cal = self.calendar
         holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
         parameters = self._ets_parameters(matrix.products)
-        rows = ft.build_rows(values, days, holiday, np.array([n_days]), None, parameters)
+        correct = bool(self.level_weight and self.config.level_days)
+        # With the level correction, one call also builds the horizon-1 rows of the last
+        # level_days days (its ratio); the forecast rows are those of the origin n_days.
+        first = max(n_days - self.config.level_days, 0) if correct else n_days
+        origins = np.arange(first, n_days + 1)
+        keep = None
+        if correct:
+            keep = _level_mask(values, origins, self.config)
+            keep[-1] = True
+        rows = ft.build_rows(values, days, holiday, origins, keep, parameters)
         trees = _predict_members(self.members, rows.features)
-        if self.level_weight and self.config.level_days:
-            level = _level_rows(
-                values[:n_days],
-                matrix.days,
-                holiday[:n_days],
-                n_days - self.config.level_days,
-                parameters,
-                self.config,
+        if correct:
+            past = rows.origin < n_days
+            level = _LevelRows(
+                ft.Rows(*(getattr(rows, f.name)[past] for f in dataclasses.fields(ft.Rows))),
+                values[rows.target[past], rows.product[past]],
+                n_days,
             )
-            fitted = _predict_members(self.members, level.rows.features) * level.rows.scale
-            ratio = _level_ratio(level, fitted, self.config)[n_days]
-            trees = trees * (1.0 + self.level_weight * (ratio - 1.0))
+            ratio = _level_ratio(level, trees[past] * rows.scale[past], self.config, [n_days])
+            now = ~past
+            rows = ft.Rows(*(getattr(rows, f.name)[now] for f in dataclasses.fields(ft.Rows)))
+            trees = trees[now] * (1.0 + self.level_weight * (ratio[0] - 1.0))
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
         quantiles = self.calibration.quantiles(
@@ -532,9 +541,8 @@ def _held_out_ratios(
         if part.level is None or not part.level.actual.size:
             continue
         fitted = _predict_members(members, part.level.rows.features) * part.level.rows.scale
-        ratio = _level_ratio(part.level, fitted, config)
         mine = tenant_late == i
-        out[mine] = ratio[origin_late[mine]]
+        out[mine] = _level_ratio(part.level, fitted, config, origin_late[mine])
     return out
 
 
@@ -643,7 +651,7 @@ def _from_bytes(data: bytes) -> DemandModel:
     )
     if ets.alpha.shape != (len(products),) or ets.gamma.shape != (len(products),):
         raise serialization.ModelFormatError("ETS parameters do not match the products")
-    level_weight = float(header.get("level_weight", 0.0))
+    level_weight = float(header["level_weight"])
     return DemandModel(
         tuple(members), calibration, calendar, config, as_of, products, weight, ets, level_weight
     )
