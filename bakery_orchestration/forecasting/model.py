@@ -438,8 +438,15 @@ class DemandModel:
             return _frame(
                 wanted, origin, horizon, np.zeros((horizon, len(wanted))), "seasonal_naive"
             )
-        matrix = _recent(ft.sales_matrix(history, end=origin), wanted)
-        return self._forecast(matrix, origin, horizon)
+        # The shop features (and the level correction's ratio) read every product the tenant
+        # sells, as in training, whichever products are asked for.
+        active = self._active(history, origin)
+        scope = wanted + tuple(p for p in active if p not in set(wanted))
+        matrix = _recent(ft.sales_matrix(history, end=origin), scope)
+        forecast = self._forecast(matrix, origin, horizon)
+        if len(scope) > len(wanted):
+            forecast = forecast[forecast["product"].isin(set(wanted))].reset_index(drop=True)
+        return forecast
 
     def to_bytes(self) -> bytes:
         """Serialize to bytes holding only numbers and JSON (see serialization.py)."""

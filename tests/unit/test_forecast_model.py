@@ -272,3 +272,17 @@ def test_a_model_of_the_format_before_the_level_correction_is_refused(model, mon
     monkeypatch.undo()
     with pytest.raises(ModelFormatError, match="unsupported model format 3"):
         DemandModel.from_bytes(old)
+
+
+@pytest.mark.parametrize("level_weight", [0.0, 0.5])
+def test_a_product_s_forecast_does_not_depend_on_the_products_asked_for(model, sales, level_weight):
+    # The shop features and the level ratio read every active product, as in training: the
+    # backtest (which asks for its scored products) forecasts as production (which asks for all).
+    # One product not asked for sold five times as much in the last ten days: the shop's trend.
+    late = (sales["product"] == "P005") & (sales["date"] >= pd.Timestamp(ORIGIN - timedelta(10)))
+    sales = sales.assign(quantity=np.where(late, sales["quantity"] * 5, sales["quantity"]))
+    m = dataclasses.replace(model, level_weight=level_weight)
+    everything = m.predict(sales, origin=ORIGIN)
+    some = m.predict(sales, origin=ORIGIN, products=["P003", "P001"])
+    expected = everything[everything["product"].isin({"P001", "P003"})].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some, expected)
