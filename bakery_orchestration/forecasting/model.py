@@ -75,14 +75,6 @@ class ModelConfig:
     quantiles: tuple[float, float] = (0.1, 0.9)
     blend: bool = True  # blend with ETS by the held-out error (False: the trees alone)
     default_blend: float = 0.5  # the trees' share when there is too little history to choose
-    # Level correction of the trees (they follow a level shift later than ETS): the trees'
-    # forecast times 1 + lam * (r - 1), r = the median over the ``level_days`` days before the
-    # origin of the tenant's daily ratio actual units / the trees' horizon-1 forecasts (clipped
-    # to ``level_clip``); lam from ``level_shrinks``, chosen with the blend weight on the
-    # held-out days (0: no correction). Dev evidence in docs/FORECASTING.md. 0 days: off.
-    level_days: int = 7
-    level_shrinks: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
-    level_clip: tuple[float, float] = (0.5, 2.0)
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -181,64 +173,6 @@ class _TenantRows:
     early: np.ndarray  # rows whose target is before the held-out days
     late: np.ndarray  # rows whose origin is in the held-out days
     band: np.ndarray  # rows whose origin is in the first band_days held-out days
-    level: "_LevelRows | None" = None  # horizon-1 rows of the level correction's days
-    cutoff: int = 0  # the first held-out day
-
-
-@dataclass(frozen=True)
-class _LevelRows:
-    """Horizon-1 rows of known product-days, for the level correction's ratios."""
-
-    rows: ft.Rows
-    actual: np.ndarray
-    n_days: int  # the ratios are those known at day indices 0..n_days
-
-
-def _level_mask(values: np.ndarray, origins: np.ndarray, config: ModelConfig) -> np.ndarray:
-    """Of :func:`ft.row_grid`'s rows of ``origins``: the horizon-1 rows whose actual is known,
-    of products with ``min_history_days`` known days before the origin (those the trees
-    forecast). ``values`` must reach one day past the last origin."""
-    o, t, p = ft.row_grid(origins, values.shape[1])
-    known = ~np.isnan(values)
-    before = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(known, axis=0)])
-    return (t == o) & known[t, p] & (before[o, p] >= config.min_history_days)
-
-
-def _level_rows(
-    values: np.ndarray,
-    days: pd.DatetimeIndex,
-    holiday: np.ndarray,
-    first: int,
-    ets_parameters: tuple[np.ndarray, np.ndarray],
-    config: ModelConfig,
-) -> _LevelRows:
-    """The horizon-1 rows of the days from ``first`` to the last day of ``values``."""
-    n_days = values.shape[0]
-    origins = np.arange(max(first, 0), n_days)
-    padded = np.vstack([values, np.full((ft.MAX_HORIZON, values.shape[1]), np.nan)])
-    keep = _level_mask(padded, origins, config)
-    rows = ft.build_rows(padded, _extend(days), _pad(holiday), origins, keep, ets_parameters)
-    return _LevelRows(rows, padded[rows.target, rows.product], n_days)
-
-
-def _level_ratio(
-    level: _LevelRows, fitted: np.ndarray, config: ModelConfig, at: np.ndarray
-) -> np.ndarray:
-    """The level ratio known at each day index of ``at``: the median over the
-    ``level_days`` days before it of the daily ratio actual / ``fitted`` units (summed over
-    products), clipped to ``level_clip``; 1 without any such day."""
-    actual = np.bincount(level.rows.target, level.actual, minlength=level.n_days)
-    forecast = np.bincount(level.rows.target, fitted, minlength=level.n_days)
-    daily = np.full(level.n_days, np.nan)
-    np.divide(actual, forecast, out=daily, where=forecast > 0)
-    unique, position = np.unique(np.asarray(at, dtype=int), return_inverse=True)
-    out = np.ones(len(unique))
-    for i, day in enumerate(unique):
-        window = daily[max(day - config.level_days, 0) : day]
-        window = window[~np.isnan(window)]
-        if window.size:
-            out[i] = np.clip(np.median(window), *config.level_clip)
-    return out[position]
 
 
 def _tenant_rows(
@@ -252,18 +186,7 @@ def _tenant_rows(
     cutoff = len(matrix.days) - min(config.calibration_days, len(matrix.days) // 3)
     late = data.origin_day >= cutoff
     band = late & (data.origin_day < cutoff + config.band_days)
-    level = None
-    if config.level_days:
-        level = _level_rows(
-            matrix.values,
-            matrix.days,
-            holiday[: len(matrix.days)],
-            cutoff - config.level_days,
-            ets_parameters,
-            config,
-        )
-    early = data.target_day < cutoff
-    return _TenantRows(data, matrix.products, ets_parameters, early, late, band, level, cutoff)
+    return _TenantRows(data, matrix.products, ets_parameters, data.target_day < cutoff, late, band)
 
 
 def _concat(parts: Sequence[TrainingSet], max_rows: int) -> "_Pooled":
@@ -315,7 +238,6 @@ class DemandModel:
     products: tuple[str, ...] = field(default=())
     blend_weight: float = 1.0  # the trees' share of the P50; the rest is the ETS forecast
     ets: EtsParameters | None = None  # per product of ``products``
-    level_weight: float = 0.0  # lam of the trees' level correction (config.level_days)
 
     @classmethod
     def fit(
@@ -362,17 +284,9 @@ class DemandModel:
         weight = config.default_blend if config.blend else 1.0
         actual = data.y[late] * data.scale[late]
         ets_late = data.x[late, ETS]
-        level_weight = 0.0
         if early.size > 1000 and late.any():
-            held_members = _fit_members(data, config, early)
-            held_out = _predict_members(held_members, data.x[late])
-            if config.level_days:
-                ratio = _held_out_ratios(training, held_members, data, late, config)
-                weight, level_weight = _level_and_blend(
-                    actual, held_out, ets_late, data.scale[late], ratio, weight, config
-                )
-                held_out = held_out * (1.0 + level_weight * (ratio - 1.0))
-            elif config.blend:
+            held_out = _predict_members(_fit_members(data, config, early), data.x[late])
+            if config.blend:
                 weight = _blend_weight(actual, held_out, ets_late, data.scale[late])
             held_out = _blend(weight, held_out, ets_late)
         else:
@@ -404,7 +318,6 @@ class DemandModel:
                 part.products,
                 weight,
                 EtsParameters(*part.ets),
-                level_weight,
             )  # fmt: skip
             for name, part in parts.items()
         }
@@ -438,8 +351,8 @@ class DemandModel:
             return _frame(
                 wanted, origin, horizon, np.zeros((horizon, len(wanted))), "seasonal_naive"
             )
-        # The shop features (and the level correction's ratio) read every product the tenant
-        # sells, as in training, whichever products are asked for.
+        # The shop features read every product the tenant sells, as in training, whichever
+        # products are asked for.
         active = self._active(history, origin)
         scope = wanted + tuple(p for p in active if p not in set(wanted))
         matrix = _recent(ft.sales_matrix(history, end=origin), scope)
@@ -486,28 +399,8 @@ class DemandModel:
         cal = self.calendar
         holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
         parameters = self._ets_parameters(matrix.products)
-        correct = bool(self.level_weight and self.config.level_days)
-        # With the level correction, one call also builds the horizon-1 rows of the last
-        # level_days days (its ratio); the forecast rows are those of the origin n_days.
-        first = max(n_days - self.config.level_days, 0) if correct else n_days
-        origins = np.arange(first, n_days + 1)
-        keep = None
-        if correct:
-            keep = _level_mask(values, origins, self.config)
-            keep[-1] = True
-        rows = ft.build_rows(values, days, holiday, origins, keep, parameters)
+        rows = ft.build_rows(values, days, holiday, np.array([n_days]), None, parameters)
         trees = _predict_members(self.members, rows.features)
-        if correct:
-            past = rows.origin < n_days
-            level = _LevelRows(
-                ft.Rows(*(getattr(rows, f.name)[past] for f in dataclasses.fields(ft.Rows))),
-                values[rows.target[past], rows.product[past]],
-                n_days,
-            )
-            ratio = _level_ratio(level, trees[past] * rows.scale[past], self.config, [n_days])
-            now = ~past
-            rows = ft.Rows(*(getattr(rows, f.name)[now] for f in dataclasses.fields(ft.Rows)))
-            trees = trees[now] * (1.0 + self.level_weight * (ratio[0] - 1.0))
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
         quantiles = self.calibration.quantiles(
@@ -528,49 +421,6 @@ class DemandModel:
             q[closed] = 0.0
         method[closed] = "closed"
         return _frame(matrix.products, origin, (p10, p50, p90), method)
-
-
-def _held_out_ratios(
-    parts: Sequence[_TenantRows],
-    members: Sequence[TreeEnsemble],
-    data: "_Pooled",
-    late: np.ndarray,
-    config: ModelConfig,
-) -> np.ndarray:
-    """The level ratio at the origin of each held-out row, from the held-out fit's horizon-1
-    forecasts of its own tenant's days."""
-    tenant = np.concatenate([np.full(part.data.y.size, i) for i, part in enumerate(parts)])
-    if data.keep is not None:
-        tenant = tenant[data.keep]
-    out = np.ones(int(late.sum()))
-    tenant_late, origin_late = tenant[late], data.origin_day[late]
-    for i, part in enumerate(parts):
-        if part.level is None or not part.level.actual.size:
-            continue
-        fitted = _predict_members(members, part.level.rows.features) * part.level.rows.scale
-        mine = tenant_late == i
-        out[mine] = _level_ratio(part.level, fitted, config, origin_late[mine])
-    return out
-
-
-def _level_and_blend(
-    actual: np.ndarray,
-    trees: np.ndarray,
-    ets: np.ndarray,
-    scale: np.ndarray,
-    ratio: np.ndarray,
-    default_weight: float,
-    config: ModelConfig,
-) -> tuple[float, float]:
-    """(blend weight, lam) with the least held-out absolute error; ties keep the smaller lam."""
-    best = (np.inf, default_weight, 0.0)
-    for lam in config.level_shrinks:
-        corrected = trees * (1.0 + lam * (ratio - 1.0))
-        weight = _blend_weight(actual, corrected, ets, scale) if config.blend else 1.0
-        error = np.abs(actual - _blend(weight, corrected, ets) * scale).sum()
-        if error < best[0]:
-            best = (error, weight, float(lam))
-    return best[1], best[2]
 
 
 def _blend(weight: float, trees: np.ndarray, ets: np.ndarray) -> np.ndarray:
@@ -635,7 +485,6 @@ def _to_bytes(model: DemandModel) -> bytes:
         "products": list(model.products),
         "features": list(ft.FEATURE_NAMES),
         "blend_weight": model.blend_weight,
-        "level_weight": model.level_weight,
         "ets_alpha": [float(a) for a in model.ets.alpha],
         "ets_gamma": [float(g) for g in model.ets.gamma],
     }
@@ -658,7 +507,4 @@ def _from_bytes(data: bytes) -> DemandModel:
     )
     if ets.alpha.shape != (len(products),) or ets.gamma.shape != (len(products),):
         raise serialization.ModelFormatError("ETS parameters do not match the products")
-    level_weight = float(header["level_weight"])
-    return DemandModel(
-        tuple(members), calibration, calendar, config, as_of, products, weight, ets, level_weight
-    )
+    return DemandModel(tuple(members), calibration, calendar, config, as_of, products, weight, ets)

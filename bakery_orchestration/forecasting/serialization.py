@@ -19,8 +19,7 @@ from bakery_orchestration.forecasting.calibration import IntervalCalibration
 from bakery_orchestration.forecasting.trees import LINKS, TreeEnsemble
 
 MAGIC = b"BKDM\x00\x01\x00\x00"
-FORMAT_VERSION = 4  # 2: P50 factors per size and spread; 3: ETS feature and blend; 4: level
-# correction (level_weight and the level_* config fields)
+FORMAT_VERSION = 3  # 2: P50 factors per forecast size and spread; 3: ETS feature and blend
 NODE_FIELDS = ("feature", "threshold", "missing_left", "left", "right", "value", "roots")
 NODE_DTYPES = ("i4", "f8", "b1", "i4", "i4", "f8", "i4")
 CALIB_FIELDS = ("edges", "lower", "middle", "upper", "spread_edges")

@@ -1,22 +1,17 @@
 """DemandModel on small synthetic sales: output shape, no leakage, closed days, serialization."""
 
-import dataclasses
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from bakery_orchestration.forecasting import features as ft
-from bakery_orchestration.forecasting import serialization
 from bakery_orchestration.forecasting.calibration import FIXED_BAND
 from bakery_orchestration.forecasting.model import (
     DemandModel,
     ModelConfig,
     TenantCalendar,
     _blend_weight,
-    _level_ratio,
-    _LevelRows,
 )
 from bakery_orchestration.forecasting.serialization import ModelFormatError
 from bakery_orchestration.forecasting.synthetic import synthetic_sales
@@ -148,7 +143,6 @@ def test_blend_weight_follows_the_better_held_out_forecast(trees_error, ets_erro
 def test_round_trip_keeps_blend_weight_and_ets_parameters(model):
     again = DemandModel.from_bytes(model.to_bytes())
     assert again.blend_weight == model.blend_weight
-    assert again.level_weight == model.level_weight
     np.testing.assert_array_equal(again.ets.alpha, model.ets.alpha)
     np.testing.assert_array_equal(again.ets.gamma, model.ets.gamma)
     assert len(model.ets.alpha) == len(model.products)
@@ -207,82 +201,23 @@ def test_a_member_s_copy_of_a_pooled_model_is_the_copy_fit_pool_gave_it(pool):
     assert copy.to_bytes() == models["store-2"].to_bytes()
 
 
-@pytest.fixture(scope="module")
-def corrected(model) -> DemandModel:
-    """The module's model with its trees' level correction on (lam 0.5), whatever was chosen."""
-    return dataclasses.replace(model, level_weight=0.5)
-
-
-def test_level_corrected_predict_ignores_sales_on_and_after_origin(corrected, sales):
-    before = corrected.predict(sales, origin=ORIGIN)
-    after = corrected.predict(_perturb_from(sales, ORIGIN), origin=ORIGIN)
-    pd.testing.assert_frame_equal(before, after)
-    # the correction reads the last level_days days before the origin: changing them moves it
-    recent = ORIGIN - timedelta(days=3)
-    moved = corrected.predict(_perturb_from(sales, recent), origin=ORIGIN)
-    assert not np.allclose(moved["p50"], before["p50"])
-
-
-def test_level_correction_follows_recent_sales(model, corrected, sales):
-    # Sales of the last week before the origin doubled: the corrected forecast rises more
-    # than the uncorrected one (the ratio actual / trees' horizon-1 forecasts is above 1).
-    recent = (sales["date"] >= pd.Timestamp(ORIGIN - timedelta(days=7))) & (
-        sales["date"] < pd.Timestamp(ORIGIN)
-    )
-    doubled = sales.assign(quantity=np.where(recent, sales["quantity"] * 2, sales["quantity"]))
-    plain = model.predict(doubled, origin=ORIGIN)["p50"].sum()
-    assert corrected.predict(doubled, origin=ORIGIN)["p50"].sum() > plain * 1.05
-    # lam 0: exactly the uncorrected model
-    off = dataclasses.replace(corrected, level_weight=0.0)
-    pd.testing.assert_frame_equal(
-        off.predict(sales, origin=ORIGIN), model.predict(sales, origin=ORIGIN)
-    )
-
-
-def test_level_round_trip_predicts_identically(corrected, sales):
-    loaded = DemandModel.from_bytes(corrected.to_bytes())
-    assert loaded.level_weight == 0.5
-    pd.testing.assert_frame_equal(
-        loaded.predict(sales, origin=ORIGIN), corrected.predict(sales, origin=ORIGIN)
-    )
-
-
-def test_level_ratio_is_the_median_of_the_daily_ratios_before_each_day():
-    # days 0..9, one product; trees' horizon-1 forecasts 10 units a day
-    actual = np.array([10, 20, 10, 5, 30, 10, 10, 40, 10, 10], dtype=float)
-    days = np.arange(10)
-    rows = ft.Rows(np.zeros((10, 1)), days, days, np.zeros(10, dtype=int), np.ones(10))
-    level = _LevelRows(rows, actual, n_days=10)
-    config = ModelConfig(level_days=3, level_clip=(0.6, 2.5))
-    ratio = _level_ratio(level, np.full(10, 10.0), config, np.array([0, 1, 3, 5, 8, 10, 8]))
-    # day 0: nothing before (1); day 1: [1.0]; day 3: [1, 2, 1]; day 5: [1, 0.5, 3];
-    # day 8: [1, 1, 4] -> 1; day 10: [4, 1, 1] -> 1; a repeated day gets the same ratio
-    np.testing.assert_allclose(ratio, [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
-    ratio = _level_ratio(level, np.full(10, 4.0), config, np.array([3, 5]))
-    # day 3: [2.5, 5, 2.5] -> 2.5; day 5: [5, 1.25, 7.5] -> 5, clipped to 2.5
-    np.testing.assert_allclose(ratio, [2.5, 2.5])
-    ratio = _level_ratio(level, np.full(10, 40.0), config, np.array([3]))
-    # [0.25, 0.5, 0.25] -> 0.25, clipped to 0.6
-    np.testing.assert_allclose(ratio, [0.6])
-
-
-def test_a_model_of_the_format_before_the_level_correction_is_refused(model, monkeypatch):
-    monkeypatch.setattr(serialization, "FORMAT_VERSION", 3)
-    old = model.to_bytes()
-    monkeypatch.undo()
-    with pytest.raises(ModelFormatError, match="unsupported model format 3"):
-        DemandModel.from_bytes(old)
-
-
-@pytest.mark.parametrize("level_weight", [0.0, 0.5])
-def test_a_product_s_forecast_does_not_depend_on_the_products_asked_for(model, sales, level_weight):
-    # The shop features and the level ratio read every active product, as in training: the
-    # backtest (which asks for its scored products) forecasts as production (which asks for all).
+def test_a_product_s_forecast_does_not_depend_on_the_products_asked_for(model, sales, monkeypatch):
+    # The shop features read every active product, as in training: the backtest (which asks
+    # for its scored products) forecasts as production (which asks for all).
     # One product not asked for sold five times as much in the last ten days: the shop's trend.
     late = (sales["product"] == "P005") & (sales["date"] >= pd.Timestamp(ORIGIN - timedelta(10)))
     sales = sales.assign(quantity=np.where(late, sales["quantity"] * 5, sales["quantity"]))
-    m = dataclasses.replace(model, level_weight=level_weight)
-    everything = m.predict(sales, origin=ORIGIN)
-    some = m.predict(sales, origin=ORIGIN, products=["P003", "P001"])
+    everything = model.predict(sales, origin=ORIGIN)
+    some = model.predict(sales, origin=ORIGIN, products=["P003", "P001"])
     expected = everything[everything["product"].isin({"P001", "P003"})].reset_index(drop=True)
     pd.testing.assert_frame_equal(some, expected)
+    # (this small model's trees may not split on the shop features: check what they read)
+    seen = []
+    forecast = DemandModel._forecast
+    monkeypatch.setattr(
+        DemandModel,
+        "_forecast",
+        lambda self, m, *a: seen.append(m.products) or forecast(self, m, *a),
+    )
+    model.predict(sales, origin=ORIGIN, products=["P003", "P001"])
+    assert seen[0][:2] == ("P003", "P001") and set(seen[0]) == set(everything["product"])
