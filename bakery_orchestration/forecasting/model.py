@@ -353,8 +353,8 @@ class DemandModel:
             return _frame(
                 wanted, origin, horizon, np.zeros((horizon, len(wanted))), "seasonal_naive"
             )
-        # The shop features read every product the tenant sells, as in training, whichever
-        # products are asked for.
+        # The shop features read every active product (as production's forecast, which asks
+        # for them all, does) whichever products are asked for.
         asked = set(wanted)
         scope = wanted + tuple(p for p in active if p not in asked)
         matrix = _recent(ft.sales_matrix(history, end=origin), scope)
