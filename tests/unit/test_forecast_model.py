@@ -202,7 +202,7 @@ def test_a_member_s_copy_of_a_pooled_model_is_the_copy_fit_pool_gave_it(pool):
 
 
 def test_a_product_s_forecast_does_not_depend_on_the_products_asked_for(model, sales, monkeypatch):
-    # The shop features read every active product, as in training: the backtest (which asks
+    # The shop features read every active product: the backtest (which asks
     # for its scored products) forecasts as production (which asks for all).
     # One product not asked for sold five times as much in the last ten days: the shop's trend.
     late = (sales["product"] == "P005") & (sales["date"] >= pd.Timestamp(ORIGIN - timedelta(10)))
