@@ -340,19 +340,28 @@ class DemandModel:
     ) -> pd.DataFrame:
         """Forecast days ``origin`` .. ``origin + horizon - 1`` from sales dated before ``origin``.
 
-        ``products`` defaults to those sold in the ``active_days`` before the origin.
+        ``products`` defaults to those sold in the ``active_days`` before the origin; the
+        shop features read those and ``products`` either way.
         """
         if not 1 <= horizon <= ft.MAX_HORIZON:
             raise ValueError(f"horizon must be within 1..{ft.MAX_HORIZON}, got {horizon}")
         history = ft.normalize_sales(sales)
         history = history[history["date"] < pd.Timestamp(origin)]
-        wanted = tuple(products) if products is not None else self._active(history, origin)
+        active = self._active(history, origin)
+        wanted = tuple(products) if products is not None else active
         if history.empty or not wanted:
             return _frame(
                 wanted, origin, horizon, np.zeros((horizon, len(wanted))), "seasonal_naive"
             )
-        matrix = _recent(ft.sales_matrix(history, end=origin), wanted)
-        return self._forecast(matrix, origin, horizon)
+        # The shop features read every active product (as production's forecast, which asks
+        # for them all, does) whichever products are asked for.
+        asked = set(wanted)
+        scope = wanted + tuple(p for p in active if p not in asked)
+        matrix = _recent(ft.sales_matrix(history, end=origin), scope)
+        forecast = self._forecast(matrix, origin, horizon)
+        if len(scope) > len(wanted):
+            forecast = forecast[forecast["product"].isin(asked)].reset_index(drop=True)
+        return forecast
 
     def to_bytes(self) -> bytes:
         """Serialize to bytes holding only numbers and JSON (see serialization.py)."""

@@ -199,3 +199,25 @@ def test_a_member_s_copy_of_a_pooled_model_is_the_copy_fit_pool_gave_it(pool):
     models = DemandModel.fit_pool(pool, as_of=AS_OF, config=FAST)
     copy = models["store-1"].for_member(*pool["store-2"])
     assert copy.to_bytes() == models["store-2"].to_bytes()
+
+
+def test_a_product_s_forecast_does_not_depend_on_the_products_asked_for(model, sales, monkeypatch):
+    # The shop features read every active product: the backtest (which asks
+    # for its scored products) forecasts as production (which asks for all).
+    # One product not asked for sold five times as much in the last ten days: the shop's trend.
+    late = (sales["product"] == "P005") & (sales["date"] >= pd.Timestamp(ORIGIN - timedelta(10)))
+    sales = sales.assign(quantity=np.where(late, sales["quantity"] * 5, sales["quantity"]))
+    everything = model.predict(sales, origin=ORIGIN)
+    some = model.predict(sales, origin=ORIGIN, products=["P003", "P001"])
+    expected = everything[everything["product"].isin({"P001", "P003"})].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some, expected)
+    # (this small model's trees may not split on the shop features: check what they read)
+    seen = []
+    forecast = DemandModel._forecast
+    monkeypatch.setattr(
+        DemandModel,
+        "_forecast",
+        lambda self, m, *a: seen.append(m.products) or forecast(self, m, *a),
+    )
+    model.predict(sales, origin=ORIGIN, products=["P003", "P001"])
+    assert seen[0][:2] == ("P003", "P001") and set(seen[0]) == set(everything["product"])
