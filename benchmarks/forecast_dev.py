@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import time
+import typing
 from pathlib import Path
 
 import click
@@ -36,6 +37,7 @@ DATASETS = {
 def parse_overrides(pairs: tuple[str, ...]) -> dict:
     """``field=value`` pairs typed like the ModelConfig field they set."""
     fields = {f.name: f for f in dataclasses.fields(ModelConfig)}
+    hints = typing.get_type_hints(ModelConfig)
     defaults = ModelConfig()
     out = {}
     for pair in pairs:
@@ -44,7 +46,8 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict:
             raise click.BadParameter(f"{name!r} is not a ModelConfig field")
         current = getattr(defaults, name)
         if isinstance(current, tuple):
-            kind = type(current[0]) if current else str
+            # The element type from the annotation: an empty default has no element to read.
+            kind = typing.get_args(hints[name])[0]
             out[name] = tuple(kind(v) for v in text.split(",") if v)
         elif isinstance(current, bool):
             out[name] = text.lower() in {"1", "true", "yes"}
