@@ -502,6 +502,25 @@ def reuse_templates(names: tuple[str, str], key: str) -> dict | None:
     return {"home": str(home), "storage": names[0], "orch": names[1]} if found == 2 else None
 
 
+def analyze_templates(names: tuple[str, str]) -> None:
+    """``ANALYZE`` both templates, so each clone starts with the planner statistics a server's
+    autovacuum keeps for a real instance after 90 mornings. The seeded rows are bulk copies, and
+    a server with autovacuum off (this machine's) never gathers any: without them PostgreSQL
+    planned Dagster's query for a run's STEP_START events on 9.7 million events as a bitmap AND
+    of the event-type and run-id indexes, 1.3 s each instead of a few ms."""
+    import sqlalchemy as sa
+
+    started = time.monotonic()
+    for name in names:
+        engine = sa.create_engine(f"{SERVER}/{name}", isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+        engine.dispose()
+    click.echo(
+        f"  planner statistics of the templates gathered in {time.monotonic() - started:.0f} s"
+    )
+
+
 def prepare(args, day: date, names: tuple[str, str], key: str) -> dict:
     import dagster as dg
 
@@ -964,6 +983,7 @@ def main(**args) -> None:
             for name in names:
                 drop_postgres_database(SERVER, name)
             prepared = prepare(args, day, names, key)
+        analyze_templates(names)
         for repeat in range(args["repeats"]):
             result = one_morning(prepared, args, day, repeat)
             click.echo(f"  repeat {repeat + 1}: {json.dumps(result)}")
