@@ -144,11 +144,8 @@ class OriginStats:
     by_name: dict[str, np.ndarray]
 
 
-def origin_stats(values: np.ndarray, shop: np.ndarray | None = None) -> OriginStats:
-    """Rolling statistics known at each origin (index = origin day).
-
-    ``shop``: the shop's units per day (:func:`shop_totals`), of ``values`` when not given.
-    """
+def origin_stats(values: np.ndarray) -> OriginStats:
+    """Rolling statistics known at each origin (index = origin day)."""
     mean28 = _rolling(values, 28, "mean")
     mean56 = _rolling(values, 56, "mean")
     recent = _rolling(values, SCALE_WINDOW, "mean")
@@ -157,7 +154,7 @@ def origin_stats(values: np.ndarray, shop: np.ndarray | None = None) -> OriginSt
     zeros = _rolling(
         (values == 0).astype(float) + np.where(np.isnan(values), np.nan, 0.0), 28, "mean"
     )
-    shop = shop_totals(values) if shop is None else shop
+    shop = shop_totals(values)
     shop7, shop56, shop28 = (_rolling(shop, w, "mean")[:, 0] for w in (7, 56, 28))
     with np.errstate(invalid="ignore", divide="ignore"):  # a shop that sold 0 in 28 days: NaN
         trend7, trend56 = shop7 / shop28, shop56 / shop28
@@ -180,12 +177,7 @@ def origin_stats(values: np.ndarray, shop: np.ndarray | None = None) -> OriginSt
 
 
 def shop_totals(values: np.ndarray) -> np.ndarray:
-    """Units sold by the whole shop per day (NaN on closed days), as a one-column matrix.
-
-    The shop features (``shop_trend7/56``, ``shop_yoy``) read it. It must sum every product of
-    the tenant's history, at fit and at prediction alike: a product no longer sold adds
-    nothing to the last 56 days, but its sales of last year are in ``shop_yoy``.
-    """
+    """Units sold by the whole shop per day (NaN on closed days), as a one-column matrix."""
     shop = np.nansum(values, axis=1, keepdims=True)
     shop[np.isnan(values).all(axis=1)] = np.nan
     return shop
@@ -265,22 +257,18 @@ def build_rows(
     origins: np.ndarray,
     keep: np.ndarray | None = None,
     ets_parameters: tuple[np.ndarray, np.ndarray] | None = None,
-    shop: np.ndarray | None = None,
 ) -> Rows:
     """Rows for every origin in ``origins`` (day indices), horizon 1..7 and product.
 
     ``values``, ``days`` and ``holiday`` must reach the last target day (NaN where unknown);
     only days before each origin feed its features. ``keep`` is an optional boolean mask
     shaped like :func:`row_grid` selecting the rows to return. ``ets_parameters``: per-product
-    (alpha, gamma) of the ETS feature, chosen on ``values`` when not given. ``shop``: the
-    shop's units per day on the same days (:func:`shop_totals` of every product of the
-    history), the sum of ``values`` when not given.
+    (alpha, gamma) of the ETS feature, chosen on ``values`` when not given.
     """
-    shop = shop_totals(values) if shop is None else shop
-    stats = origin_stats(values, shop)
+    stats = origin_stats(values)
     lags = target_lags(values)
     cal = calendar_features(days, holiday)
-    yoy, shop_yoy = year_ago_levels(values), year_ago_levels(shop)
+    yoy, shop_yoy = year_ago_levels(values), year_ago_levels(shop_totals(values))
     ets = ets_path(values, *(ets_parameters or choose_parameters(values)))
     o, t, p = row_grid(origins, values.shape[1])
     if keep is not None:

@@ -340,8 +340,8 @@ class DemandModel:
     ) -> pd.DataFrame:
         """Forecast days ``origin`` .. ``origin + horizon - 1`` from sales dated before ``origin``.
 
-        ``products`` defaults to those sold in the ``active_days`` before the origin. The shop
-        features read every product of the history, as the rows the model was fitted on did.
+        ``products`` defaults to those sold in the ``active_days`` before the origin; the
+        shop features read those and ``products`` either way.
         """
         if not 1 <= horizon <= ft.MAX_HORIZON:
             raise ValueError(f"horizon must be within 1..{ft.MAX_HORIZON}, got {horizon}")
@@ -353,16 +353,12 @@ class DemandModel:
             return _frame(
                 wanted, origin, horizon, np.zeros((horizon, len(wanted))), "seasonal_naive"
             )
-        # The forecast reads every active product (as production's, which asks for them
-        # all, does) whichever products are asked for; the shop features read every product
-        # of the history, discontinued ones included, as in training (a product's sales of
-        # last year are in ``shop_yoy``).
+        # The shop features read every active product (as production's forecast, which asks
+        # for them all, does) whichever products are asked for.
         asked = set(wanted)
         scope = wanted + tuple(p for p in active if p not in asked)
-        everything = ft.sales_matrix(history, end=origin)
-        matrix = _recent(everything, scope)
-        shop = ft.shop_totals(_recent(everything, everything.products).values)
-        forecast = self._forecast(matrix, origin, horizon, shop)
+        matrix = _recent(ft.sales_matrix(history, end=origin), scope)
+        forecast = self._forecast(matrix, origin, horizon)
         if len(scope) > len(wanted):
             forecast = forecast[forecast["product"].isin(asked)].reset_index(drop=True)
         return forecast
@@ -398,18 +394,14 @@ class DemandModel:
                     gamma[j] = self.ets.gamma[position[product]]
         return alpha, gamma
 
-    def _forecast(
-        self, matrix: ft.SalesMatrix, origin: date, horizon: int, shop: np.ndarray
-    ) -> pd.DataFrame:
-        """The forecast of the matrix's products; ``shop``: the shop's units on its days."""
+    def _forecast(self, matrix: ft.SalesMatrix, origin: date, horizon: int) -> pd.DataFrame:
         n_days, n_prod = matrix.values.shape
         values = np.vstack([matrix.values, np.full((ft.MAX_HORIZON, n_prod), np.nan)])
-        shop = np.vstack([shop, np.full((ft.MAX_HORIZON, 1), np.nan)])
         days = _extend(matrix.days)
         cal = self.calendar
         holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
         parameters = self._ets_parameters(matrix.products)
-        rows = ft.build_rows(values, days, holiday, np.array([n_days]), None, parameters, shop)
+        rows = ft.build_rows(values, days, holiday, np.array([n_days]), None, parameters)
         trees = _predict_members(self.members, rows.features)
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
