@@ -15,7 +15,6 @@ the spread, the ratio of the two medians, and the load average.
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,15 +27,12 @@ from zoneinfo import ZoneInfo
 import click
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from daemon_tick import free_port  # noqa: E402 - the sibling benchmark's helper
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DAY = date(2026, 3, 4)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env(home: Path, per_run: int) -> dict:
@@ -74,7 +70,7 @@ def one_backfill(prepared: Path, work: Path, start: str, per_run: int, days: int
     shutil.copytree(prepared, work)
     env = {**_env(work, per_run), "BAKERY_PARTITION_START": start}
     workspace = ["-w", str(ROOT / "workspace.yaml")]
-    port = _free_port()
+    port = free_port()
     with (work / "daemon.log").open("w") as daemon_log, (work / "web.log").open("w") as web_log:
         daemon = subprocess.Popen(
             [str(BIN / "dagster-daemon"), "run", *workspace],

@@ -21,6 +21,7 @@ just ahead, at the tenants' local hour, so exactly one tick is the morning's tic
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,13 @@ def prepare(database_url: str, tenants: int, day: date, pretrain: bool) -> list:
     finally:
         engine.dispose()
     return prepared
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def write_instance_yaml(home: Path, storage_url: str | None, max_concurrent: int | None) -> None:

@@ -57,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daemon_tick import (  # noqa: E402 - the sibling benchmark's helpers
     create_postgres_database,
     drop_postgres_database,
+    free_port,
     process_figures,
     write_instance_yaml,
 )
@@ -790,11 +791,7 @@ def start_code_server(work: Path, env: dict, floor: bool) -> tuple[subprocess.Po
     """``dagster code-server start`` (deploy/Dockerfile's command) on a free loopback port, in a
     session of its own, and a ``grpc_server`` workspace file that points the daemon at it;
     returns once the server answers a health check."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     target = (
         ["-f", str(ROOT / "benchmarks" / "floor_location.py")]
         if floor

@@ -45,7 +45,6 @@ import os
 import resource
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,6 +57,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from daemon_tick import free_port  # noqa: E402 - the sibling benchmark's helper
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -300,16 +302,10 @@ def check_seeded(instance, slugs: list[str], days: list[date]) -> None:
 # --- one shape, in its own process ----------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _webserver(env: dict, log: Path):
     import httpx
 
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             str(BIN / "dagster-webserver"),
