@@ -407,6 +407,7 @@ def _measure(tenants, days, per_run, repeats, work: Path, storage_url: str) -> d
 
     from bakery_orchestration.automation.late_sales import late_sales_sensor
     from bakery_orchestration.automation.tenant_partitions import tenant_partitions_sensor
+    from bakery_orchestration.core.batches import tagged_partition_keys
     from bakery_orchestration.core.partitions import date_partitions, tenant_day_partitions
     from bakery_orchestration.db.migrate import ensure_schema
     from bakery_orchestration.definitions import build_definitions
@@ -513,18 +514,15 @@ def _measure(tenants, days, per_run, repeats, work: Path, storage_url: str) -> d
         raise click.ClickException(f"tenant sensor: unexpected requests {adds}")
     figures["late_sensor_s"], data = _timed(lambda: sensor_tick(late_sales_sensor), repeats)
     # The sensor batches a day's late tenants into one range request: count tenant-days.
-    covered = 0
-    for request in data.run_requests or []:
-        start = request.tags.get("dagster/asset_partition_range_start")
-        if start is None:
-            covered += 1
-            continue
-        end = request.tags["dagster/asset_partition_range_end"]
-        covered += len(
-            tenant_day_partitions.get_partition_keys_in_range(
-                dg.PartitionKeyRange(start, end), dynamic_partitions_store=instance
+    covered = sum(
+        len(
+            tagged_partition_keys(
+                {**r.tags, **({"dagster/partition": r.partition_key} if r.partition_key else {})},
+                instance,
             )
         )
+        for r in data.run_requests or []
+    )
     if covered != len(late):
         raise click.ClickException(f"late sales sensor: {data.skip_message or data.run_requests}")
 

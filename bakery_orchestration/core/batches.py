@@ -22,7 +22,7 @@ How it stays honest:
 """
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -174,10 +174,15 @@ def plan_batches(
 
 def run_partition_keys(run: dg.DagsterRun, instance: dg.DagsterInstance) -> list[str]:
     """The tenant-day partition keys a daily-cycle run covers (one, a batch, or none)."""
-    single = run.tags.get("dagster/partition")
+    return tagged_partition_keys(run.tags, instance)
+
+
+def tagged_partition_keys(run_tags: Mapping[str, str], instance: dg.DagsterInstance) -> list[str]:
+    """The tenant-day partition keys that a run's (or a run request's) tags target."""
+    single = run_tags.get("dagster/partition")
     if single and "|" in single:
         return [single]
-    start, end = run.tags.get(RANGE_START_TAG), run.tags.get(RANGE_END_TAG)
+    start, end = run_tags.get(RANGE_START_TAG), run_tags.get(RANGE_END_TAG)
     if not (start and end and "|" in start):
         return []
     keys = tenant_day_partitions.get_partition_keys_in_range(
