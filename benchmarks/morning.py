@@ -4,6 +4,7 @@ already hold 90 prior mornings.
 
 Run: .venv/bin/python benchmarks/morning.py --tenants 10 --products 30 [--repeats 3]
      [--tenants-per-run 20] [--latency-ms 50] [--prior-days 90] [--max-concurrent-runs 2]
+     [--pgbouncer POOL_SIZE] [--floor] [--keep-templates]
 
 Preparation (not timed), into two template databases on the local PostgreSQL server:
 
@@ -585,11 +586,16 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
     release_templates(prepared)
     work = Path(tempfile.mkdtemp(prefix="morning_"))
     (work / "dagster_home").mkdir()
+    bouncer = None
     try:
         storage_url = create_postgres_database(SERVER, names[0], template=prepared["storage"])
         orch_url = create_postgres_database(SERVER, names[1], template=prepared["orch"])
         upgrade(orch_url.replace("postgresql:", "postgresql+psycopg2:"))  # kept templates may lag
-        write_instance_yaml(work / "dagster_home", storage_url, args["max_concurrent_runs"])
+        dagster_url = storage_url
+        if args.get("pgbouncer_pool"):
+            bouncer, port = start_pgbouncer(work, args["pgbouncer_pool"])
+            dagster_url = storage_url.replace(":5432/", f":{port}/")
+        write_instance_yaml(work / "dagster_home", dagster_url, args["max_concurrent_runs"])
         with Loopback(served, args["latency_ms"] / 1000) as server:
             point_webhooks(orch_url, server.url)
             tick = (datetime.now(ZONE) + TICK_LEAD).replace(second=0, microsecond=0)
@@ -616,7 +622,7 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
             # gRPC, which also starts the run workers. With a python_module workspace the local
             # daemon starts its own code server and replaces it about once a minute.
             code_server, workspace = start_code_server(work, env, floor)
-            sessions = [code_server.pid]
+            sessions = [code_server.pid] + ([bouncer.pid] if bouncer else [])
             if not floor:
                 try:
                     catch_up_alert_sensor(work / "dagster_home", storage_url, workspace)
@@ -695,6 +701,8 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
             **{f"session_cpu_{k}_s": v for k, v in sorted(session_cpu.items())},
         }
     finally:
+        if bouncer:
+            stop_session(bouncer)
         for name in names:
             drop_postgres_database(SERVER, name)
 
@@ -770,6 +778,8 @@ class SessionCpu(threading.Thread):
 
     @staticmethod
     def _kind(cmd: str) -> str:
+        if "pgbouncer" in cmd:
+            return "pgbouncer"
         if "execute_run" in cmd or "execute_step" in cmd or "multiprocessing" in cmd:
             return "run_workers"
         if "grpc" in cmd or "code-server" in cmd:
@@ -830,6 +840,58 @@ def start_code_server(work: Path, env: dict, floor: bool) -> tuple[subprocess.Po
         f"      port: {port}\n      location_name: {name}\n"
     )
     return server, str(workspace)
+
+
+def start_pgbouncer(work: Path, pool_size: int) -> tuple[subprocess.Popen, int]:
+    """PgBouncer (Debian's ``pgbouncer``) on a free loopback port in front of the local server,
+    session pooling: a client's connection is cheap and takes an idle server connection from the
+    pool, so Dagster's connection per event no longer starts a PostgreSQL backend each time.
+    Session mode keeps every PostgreSQL feature a client may use (Dagster's storage opens a
+    connection per operation and closes it, so the server connection returns at once). Returns
+    once the port accepts connections."""
+    import pwd
+    import shutil
+    import socket
+
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(binary).exists():
+        raise click.ClickException("--pgbouncer needs PgBouncer: apt-get install pgbouncer")
+    home = work / "pgbouncer"
+    home.mkdir()
+    port = free_port()
+    (home / "users.txt").write_text('"postgres" ""\n')
+    (home / "pgbouncer.ini").write_text(
+        "[databases]\n* = host=127.0.0.1 port=5432\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {home / 'users.txt'}\n"
+        f"pool_mode = session\ndefault_pool_size = {pool_size}\nmax_client_conn = 2000\n"
+        "ignore_startup_parameters = extra_float_digits,options\n"
+        f"logfile = {home / 'pgbouncer.log'}\n"
+    )
+    command = [binary, str(home / "pgbouncer.ini")]
+    if os.geteuid() == 0:  # PgBouncer refuses to run as root
+        user = pwd.getpwnam("postgres")
+        os.chmod(work, 0o755)
+        for path in (home, *home.iterdir()):
+            os.chown(path, user.pw_uid, user.pw_gid)
+        command[1:1] = ["-u", "postgres"]
+    bouncer = subprocess.Popen(
+        command,
+        stdout=open(home / "stdout.log", "w"),  # noqa: SIM115 - closed with the process
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return bouncer, port
+        except OSError:
+            if bouncer.poll() is not None or time.monotonic() > deadline:
+                stop_session(bouncer)
+                raise click.ClickException(f"PgBouncer did not start: see {home}") from None
+            time.sleep(0.2)
 
 
 def stop_session(process: subprocess.Popen) -> None:
@@ -955,6 +1017,14 @@ def _spread(values: list[float]) -> str:
     "assets per tenant-day, same batches, daemon and instance copy) and the ratio.",
 )
 @click.option(
+    "--pgbouncer",
+    "pgbouncer_pool",
+    type=int,
+    default=None,
+    help="Put PgBouncer (session pooling, this many server connections) in front of Dagster's "
+    "database for the morning; the orchestration database stays direct.",
+)
+@click.option(
     "--keep-templates",
     is_flag=True,
     help="Keep the prepared template databases, and reuse those of the same shape and day.",
@@ -1014,6 +1084,7 @@ def main(**args) -> None:
         "session_cpu_code_servers_s",
         "session_cpu_run_workers_s",
         "session_cpu_postgresql_s",
+        "session_cpu_pgbouncer_s",
         "session_cpu_outside_sessions_s",
         "session_cpu_machine_busy_s",
         "floor_end_to_end_s",
