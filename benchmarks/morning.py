@@ -4,7 +4,7 @@ already hold 90 prior mornings.
 
 Run: .venv/bin/python benchmarks/morning.py --tenants 10 --products 30 [--repeats 3]
      [--tenants-per-run 20] [--latency-ms 50] [--prior-days 90] [--max-concurrent-runs 2]
-     [--pgbouncer POOL_SIZE] [--floor] [--keep-templates]
+     [--pgbouncer POOL_SIZE [--direct-repeats 1]] [--floor] [--keep-templates]
 
 Preparation (not timed), into two template databases on the local PostgreSQL server:
 
@@ -1025,6 +1025,13 @@ def _spread(values: list[float]) -> str:
     "database for the morning; the orchestration database stays direct.",
 )
 @click.option(
+    "--direct-repeats",
+    default=0,
+    show_default=True,
+    help="With --pgbouncer: after each of the first N mornings, the same morning without "
+    "PgBouncer, and the ratio.",
+)
+@click.option(
     "--keep-templates",
     is_flag=True,
     help="Keep the prepared template databases, and reuse those of the same shape and day.",
@@ -1063,6 +1070,13 @@ def main(**args) -> None:
                 for key, value in floor.items():
                     if key.startswith("session_cpu_"):
                         result[f"floor_{key}"] = value
+            if args["pgbouncer_pool"] and repeat < args["direct_repeats"]:
+                # The same morning with Dagster's storage reached directly, right after.
+                direct = one_morning(prepared, {**args, "pgbouncer_pool": None}, day, repeat)
+                click.echo(f"  repeat {repeat + 1}, direct: {json.dumps(direct)}")
+                for key in ("end_to_end_s", "failed_runs", "session_cpu_machine_busy_s"):
+                    result[f"direct_{key}"] = direct[key]
+                result["pgbouncer_over_direct"] = result["end_to_end_s"] / direct["end_to_end_s"]
             results.append(result)
     finally:
         if not args["keep_templates"]:
@@ -1087,6 +1101,10 @@ def main(**args) -> None:
         "session_cpu_pgbouncer_s",
         "session_cpu_outside_sessions_s",
         "session_cpu_machine_busy_s",
+        "direct_end_to_end_s",
+        "direct_failed_runs",
+        "direct_session_cpu_machine_busy_s",
+        "pgbouncer_over_direct",
         "floor_end_to_end_s",
         "floor_failed_runs",
         "morning_over_floor",
