@@ -3,8 +3,12 @@ Sales Service and the tenants' webhooks as HTTP servers on loopback, on PostgreS
 already hold 90 prior mornings.
 
 Run: .venv/bin/python benchmarks/morning.py --tenants 10 --products 30 [--repeats 3]
-     [--tenants-per-run 20] [--latency-ms 50] [--prior-days 90] [--max-concurrent-runs 2]
-     [--pgbouncer POOL_SIZE [--direct-repeats 1]] [--floor] [--keep-templates]
+     [--tenants-per-run 20] [--latency-ms 50] [--prior-days 90] [--max-concurrent-runs 4]
+     [--pgbouncer 20 [--direct-repeats 1]] [--floor] [--keep-templates]
+
+The defaults are the deployment docs/DEPLOYMENT.md recommends, on this machine: PgBouncer in
+front of Dagster's database (Debian's ``pgbouncer``; ``--pgbouncer 0`` for none) and run
+concurrency of 2 per core (production allows 200 run pods; the laptop's dagster.yaml allows 2).
 
 Preparation (not timed), into two template databases on the local PostgreSQL server:
 
@@ -855,7 +859,9 @@ def start_pgbouncer(work: Path, pool_size: int) -> tuple[subprocess.Popen, int]:
 
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     if not Path(binary).exists():
-        raise click.ClickException("--pgbouncer needs PgBouncer: apt-get install pgbouncer")
+        raise click.ClickException(
+            "PgBouncer not found: apt-get install pgbouncer, or --pgbouncer 0 for none"
+        )
     home = work / "pgbouncer"
     home.mkdir()
     port = free_port()
@@ -1013,7 +1019,13 @@ def _spread(values: list[float]) -> str:
 @click.option("--products", default=30, show_default=True)
 @click.option("--repeats", default=3, show_default=True)
 @click.option("--tenants-per-run", default=20, show_default=True, help="BAKERY_TENANTS_PER_RUN")
-@click.option("--max-concurrent-runs", type=int, default=None, help="Default: dagster.yaml (2).")
+@click.option(
+    "--max-concurrent-runs",
+    type=int,
+    default=2 * (os.cpu_count() or 1),
+    show_default="2 per core",
+    help="The run queue's limit (production: 200 run pods; the laptop's dagster.yaml: 2).",
+)
 @click.option("--latency-ms", default=50, show_default=True, help="Sales Service and webhook.")
 @click.option("--prior-days", default=90, show_default=True, help="Mornings already in history.")
 @click.option("--timeout", default=3600, show_default=True, help="Seconds to wait for the runs.")
@@ -1027,9 +1039,11 @@ def _spread(values: list[float]) -> str:
     "--pgbouncer",
     "pgbouncer_pool",
     type=int,
-    default=None,
-    help="Put PgBouncer (session pooling, this many server connections) in front of Dagster's "
-    "database for the morning; the orchestration database stays direct.",
+    default=20,
+    show_default=True,
+    help="PgBouncer (session pooling, this many server connections) in front of Dagster's "
+    "database, as docs/DEPLOYMENT.md recommends; the orchestration database stays direct. "
+    "0: Dagster's storage reached directly.",
 )
 @click.option(
     "--direct-repeats",
