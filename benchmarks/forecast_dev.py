@@ -9,11 +9,22 @@ baseline's WAPE, the model's bias and P10-P90 coverage, the model fits and the C
 then the mean model WAPE over the three files and the worst distance of a coverage from 80 %,
 the two figures every default of docs/FORECASTING.md was chosen by. ``--window final`` exists
 to report a chosen configuration, never to choose one.
+
+``--draws N`` runs each configuration over N perturbed fits instead (forecast_draws.py says
+which perturbation and why) on the dev windows given by ``--earlier`` (repeatable: ``--earlier
+0 --earlier 56`` is both), ``--workers`` at a time, and prints each file and window's mean
+WAPE with its standard error. With ``--paired`` it runs the defaults under the same draws and
+prints the candidate's paired differences; ``--compare-to LOG`` pairs with a reference logged
+by an earlier ``--draws`` run instead (another commit's code). Run:
+    forecast_dev.py --draws 10 --earlier 0 --earlier 56 --log main.jsonl
+    forecast_dev.py --draws 10 --earlier 0 --earlier 56 --compare-to main.jsonl  # changed code
+    forecast_dev.py --draws 10 --earlier 0 --earlier 56 --paired --set seeds=0,1
 """
 
 import dataclasses
 import json
 import os
+import subprocess
 import time
 import typing
 from pathlib import Path
@@ -62,10 +73,10 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict:
 @click.option("--dataset", "names", multiple=True, type=click.Choice(sorted(DATASETS)))
 @click.option(
     "--earlier",
-    default=0,
-    show_default=True,
+    type=int,
+    multiple=True,
     help="Drop this many more days from the end first: --earlier 56 scores a second, older "
-    "dev window (the 56 days before the dev one).",
+    "dev window (the 56 days before the dev one). Repeatable; default 0.",
 )
 @click.option(
     "--scale-window",
@@ -74,16 +85,97 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict:
     "SCALE_WINDOW, 28) for this run.",
 )
 @click.option("--log", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--draws", default=0, help="Average over this many perturbed draws (dev only).")
+@click.option("--paired", is_flag=True, help="With --draws: the defaults too, paired by draw.")
+@click.option(
+    "--compare-to",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --draws: pair with the reference draws of this log (another commit's run).",
+)
+@click.option("--workers", default=1, show_default=True, help="Draws run at a time.")
 def main(
     pairs: tuple[str, ...],
+    window: str,
+    names: tuple[str, ...],
+    earlier: tuple[int, ...],
+    scale_window: int | None,
+    log: Path | None,
+    draws: int,
+    paired: bool,
+    compare_to: Path | None,
+    workers: int,
+) -> None:
+    """Backtest one configuration on every file and print one line per file."""
+    overrides = parse_overrides(pairs)
+    earlier = earlier or (0,)
+    if draws:
+        if window != "dev" or scale_window:
+            raise click.UsageError("--draws only with --window dev and no --scale-window")
+        averaged(
+            overrides, names or tuple(DATASETS), earlier, draws, paired, compare_to, workers, log
+        )
+        return
+    if paired or compare_to:
+        raise click.UsageError("--paired and --compare-to need --draws")
+    for days in earlier:
+        one_run(overrides, window, names, days, scale_window, log)
+
+
+def averaged(
+    overrides: dict,
+    names: tuple[str, ...],
+    earlier: tuple[int, ...],
+    draws: int,
+    paired: bool,
+    compare_to: Path | None,
+    workers: int,
+    log: Path | None,
+) -> None:
+    """``--draws``: every file and window over the draws, then the paired comparison."""
+    import forecast_draws as fd
+
+    configs = {"candidate": overrides, "defaults": {}} if paired else {"run": overrides}
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True
+    ).stdout.strip()
+    jobs = fd.jobs_for(names, earlier, draws, configs, commit)
+    click.echo(
+        f"{len(jobs)} backtests, {workers} at a time, overrides {overrides}, commit {commit}"
+    )
+    started, entries = time.perf_counter(), []
+    for entry in fd.run_draws(jobs, workers, log):
+        entries.append(entry)
+    loads = [e["load"] for e in entries]
+    cpu = sum(e["cpu_s"] for e in entries)
+    click.echo(
+        f"{time.perf_counter() - started:.0f} s wall, {cpu:.0f} CPU-s in the workers, "
+        f"load average {min(loads):.1f}-{max(loads):.1f}"
+    )
+    for label in configs:
+        click.echo(f"-- {label}")
+        click.echo("\n".join(fd.summary(e for e in entries if e["label"] == label)))
+    if paired or compare_to:
+        label = "candidate" if paired else "run"
+        reference = (
+            fd.read_log(compare_to, ("run", "defaults"))
+            if compare_to
+            else [e for e in entries if e["label"] == "defaults"]
+        )
+        result = fd.paired(reference, [e for e in entries if e["label"] == label])
+        click.echo("-- paired: candidate - reference, WAPE points")
+        click.echo("\n".join(fd.render_paired(result)))
+
+
+def one_run(
+    overrides: dict,
     window: str,
     names: tuple[str, ...],
     earlier: int,
     scale_window: int | None,
     log: Path | None,
 ) -> None:
-    """Backtest one configuration on every file and print one line per file."""
-    overrides = parse_overrides(pairs)
+    """One configuration on every file, one line per file (the plain, undrawn run)."""
+    overrides = dict(overrides)
     if scale_window:
         ft.SCALE_WINDOW = scale_window
         overrides["scale_window"] = scale_window

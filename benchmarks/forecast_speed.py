@@ -1,17 +1,20 @@
 """Speed of the demand model on synthetic data: one tenant, 150 products, two years of history.
 
 Run: .venv/bin/python benchmarks/forecast_speed.py [--fast] [--products 150] [--days 730]
+     [--set field=value ...]   (ModelConfig overrides, as forecast_dev.py's)
 Targets (issues 7 and 14): a fit with all quantiles <= 5 CPU-s; one origin's prediction <= 0.2 s.
 ``--pool N`` times instead one pooled fit of a synthetic chain of N stores x 3 products over the
 same days (what production's ``train_model`` does for each tenant of a model pool).
 """
 
+import dataclasses
 import os
 import statistics
 import time
 from datetime import timedelta
 
 import click
+from forecast_dev import parse_overrides
 
 from bakery_orchestration.forecasting.model import DemandModel, ModelConfig, TenantCalendar
 from bakery_orchestration.forecasting.synthetic import store_chain_sales, synthetic_sales
@@ -39,7 +42,10 @@ def _timed(fn, repeat: int) -> tuple[float, float, object]:
 @click.option("--fit-repeat", default=3, show_default=True, help="Fits timed (median).")
 @click.option("--fast", is_flag=True, help="Use ModelConfig.fast() instead of the default.")
 @click.option("--pool", type=int, help="Time one pooled fit of this many 3-product stores.")
-def main(products: int, days: int, repeat: int, fit_repeat: int, fast: bool, pool: int) -> None:
+@click.option("--set", "pairs", multiple=True, help="A ModelConfig override, field=value.")
+def main(
+    products: int, days: int, repeat: int, fit_repeat: int, fast: bool, pool: int, pairs: tuple
+) -> None:
     """Time DemandModel.fit and DemandModel.predict and print the figures."""
     if pool:
         _time_pool(pool, days, fit_repeat)
@@ -47,7 +53,9 @@ def main(products: int, days: int, repeat: int, fit_repeat: int, fast: bool, poo
     sales = synthetic_sales(products=products, days=days, closed_weekdays=(2,))
     as_of = (sales["date"].max() + timedelta(days=1)).date()
     calendar = TenantCalendar(country="FR", closed_weekdays=(2,))
-    config = ModelConfig.fast() if fast else ModelConfig()
+    config = dataclasses.replace(
+        ModelConfig.fast() if fast else ModelConfig(), **parse_overrides(pairs)
+    )
     click.echo(f"load average before: {os.getloadavg()}")
     fit_wall, fit_cpu, model = _timed(
         lambda: DemandModel.fit(sales, as_of=as_of, calendar=calendar, config=config), fit_repeat

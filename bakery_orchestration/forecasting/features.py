@@ -154,10 +154,6 @@ def origin_stats(values: np.ndarray) -> OriginStats:
     zeros = _rolling(
         (values == 0).astype(float) + np.where(np.isnan(values), np.nan, 0.0), 28, "mean"
     )
-    shop = shop_totals(values)
-    shop7, shop56, shop28 = (_rolling(shop, w, "mean")[:, 0] for w in (7, 56, 28))
-    with np.errstate(invalid="ignore", divide="ignore"):  # a shop that sold 0 in 28 days: NaN
-        trend7, trend56 = shop7 / shop28, shop56 / shop28
     by_name = {
         "log_scale": np.log(scale),
         "mean3": _rolling(values, 3, "mean") / scale,
@@ -169,18 +165,71 @@ def origin_stats(values: np.ndarray) -> OriginStats:
         "last": _lag(values, 1) / scale,
         "cv28": _rolling(values, 28, "std") / scale,
         "zero_share28": zeros,
-        "shop_trend7": np.broadcast_to(trend7[:, None], values.shape),
-        "shop_trend56": np.broadcast_to(trend56[:, None], values.shape),
     }
     history = _rolling(values, 10_000, "count")
     return OriginStats(scale, np.nan_to_num(history), by_name)
 
 
-def shop_totals(values: np.ndarray) -> np.ndarray:
-    """Units sold by the whole shop per day (NaN on closed days), as a one-column matrix."""
-    shop = np.nansum(values, axis=1, keepdims=True)
-    shop[np.isnan(values).all(axis=1)] = np.nan
-    return shop
+ACTIVE_DAYS = 56  # a product sold in the 56 days before an origin is active at that origin
+
+
+@dataclass(frozen=True)
+class ShopLevels:
+    """The shop features of each origin (index = position in ``origins``).
+
+    ``trend7`` and ``trend56`` are the shop's mean units per day over the 7 and 56 days before
+    the origin over its mean of the 28 days before; ``before`` is the shop's mean of days
+    o-371..o-365 and ``around[:, h]`` the mean of days t-367..t-361 for target t = o + h.
+    """
+
+    trend7: np.ndarray
+    trend56: np.ndarray
+    before: np.ndarray
+    around: np.ndarray
+
+
+def shop_levels(
+    values: np.ndarray, origins: np.ndarray, active_days: int = ACTIVE_DAYS
+) -> ShopLevels:
+    """The shop features of each origin, from the products active at that origin.
+
+    The shop is the products with a sale (a known non-zero value) in the ``active_days``
+    before the origin: the products prediction reads (``DemandModel.predict`` builds its
+    matrix from them), so training, which calls this at every origin of the history, reads
+    the same product set as prediction (a product discontinued before an origin does not
+    count in last year's shop level of that origin). A day is unknown (NaN) when none of
+    those products has a known value on it (closed day, or before all of them were launched).
+    """
+    known = ~np.isnan(values)
+    x = np.where(known, values, 0.0)
+    active = _window_sums((known & (x != 0)).astype(float), active_days)[origins] > 0
+
+    def shop_on(offset: int) -> np.ndarray:
+        day = origins + offset
+        inside = (day >= 0) & (day < len(values))
+        day = np.clip(day, 0, len(values) - 1)
+        total = (x[day] * active).sum(axis=1)
+        count = (known[day] & active).sum(axis=1)
+        return np.where(inside & (count > 0), total, np.nan)
+
+    recent = np.column_stack([shop_on(k) for k in range(-56, 0)])
+    ago = np.column_stack([shop_on(k) for k in range(-YEAR - 7, -YEAR + 10)])
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN windows give NaN
+        shop7, shop28, shop56 = (np.nanmean(recent[:, -w:], axis=1) for w in (7, 28, 56))
+        # A shop that sold 0 in 28 days: NaN.
+        trend7, trend56 = shop7 / shop28, shop56 / shop28
+        before = _mean_of_at_least(ago[:, :7], 3)
+        around = np.column_stack(
+            [_mean_of_at_least(ago[:, h + 4 : h + 11], 3) for h in range(MAX_HORIZON)]
+        )
+    return ShopLevels(trend7, trend56, before, around)
+
+
+def _mean_of_at_least(window: np.ndarray, n: int) -> np.ndarray:
+    """Row means of the known values of ``window``; NaN with fewer than ``n`` of them."""
+    count = (~np.isnan(window)).sum(axis=1)
+    return np.where(count >= n, np.nanmean(window, axis=1), np.nan)
 
 
 def year_ago_levels(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -257,24 +306,28 @@ def build_rows(
     origins: np.ndarray,
     keep: np.ndarray | None = None,
     ets_parameters: tuple[np.ndarray, np.ndarray] | None = None,
+    active_days: int = ACTIVE_DAYS,
 ) -> Rows:
     """Rows for every origin in ``origins`` (day indices), horizon 1..7 and product.
 
     ``values``, ``days`` and ``holiday`` must reach the last target day (NaN where unknown);
     only days before each origin feed its features. ``keep`` is an optional boolean mask
     shaped like :func:`row_grid` selecting the rows to return. ``ets_parameters``: per-product
-    (alpha, gamma) of the ETS feature, chosen on ``values`` when not given.
+    (alpha, gamma) of the ETS feature, chosen on ``values`` when not given. The shop features
+    of a row read the products active at its origin (:func:`shop_levels`).
     """
     stats = origin_stats(values)
     lags = target_lags(values)
     cal = calendar_features(days, holiday)
-    yoy, shop_yoy = year_ago_levels(values), year_ago_levels(shop_totals(values))
+    yoy = year_ago_levels(values)
     ets = ets_path(values, *(ets_parameters or choose_parameters(values)))
     o, t, p = row_grid(origins, values.shape[1])
     if keep is not None:
         o, t, p = o[keep], t[keep], p[keep]
     o, t, p = o.ravel(), t.ravel(), p.ravel()
     scale = stats.scale[o, p]
+    at, row_origin = np.unique(o, return_inverse=True)
+    shop = shop_levels(values, at, active_days)
     columns = []
     for name in FEATURE_NAMES:
         if name == "horizon":
@@ -286,7 +339,10 @@ def build_rows(
         elif name == "yoy":
             columns.append(yoy_ratio(yoy, o, t, p))
         elif name == "shop_yoy":
-            columns.append(yoy_ratio(shop_yoy, o, t, np.zeros_like(p)))
+            base = shop.before[row_origin]
+            columns.append(shop.around[row_origin, t - o] / np.where(base > 0, base, np.nan))
+        elif name in ("shop_trend7", "shop_trend56"):
+            columns.append(getattr(shop, name.removeprefix("shop_"))[row_origin])
         elif name == "ets":
             columns.append(ets[o, t % 7, p] / scale)
         else:

@@ -156,7 +156,7 @@ def training_set(
         keep[chosen] = True
         keep = keep.reshape(o.shape)
     days, holiday = _extend(matrix.days), _pad(holiday)
-    rows = ft.build_rows(padded, days, holiday, origins, keep, ets_parameters)
+    rows = ft.build_rows(padded, days, holiday, origins, keep, ets_parameters, config.active_days)
     y = padded[rows.target, rows.product] / rows.scale
     age = len(matrix.days) - 1 - rows.target
     weight = rows.scale * 0.5 ** (age / config.half_life_days)
@@ -401,7 +401,9 @@ class DemandModel:
         cal = self.calendar
         holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
         parameters = self._ets_parameters(matrix.products)
-        rows = ft.build_rows(values, days, holiday, np.array([n_days]), None, parameters)
+        rows = ft.build_rows(
+            values, days, holiday, np.array([n_days]), None, parameters, self.config.active_days
+        )
         trees = _predict_members(self.members, rows.features)
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)

@@ -224,11 +224,6 @@ def test_a_product_s_forecast_does_not_depend_on_the_products_asked_for(model, s
     assert seen[0][:2] == ("P003", "P001") and set(seen[0]) == set(everything["product"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known train/serve skew in shop_yoy, fix measured and not adopted "
-    "(docs/FORECASTING.md, 'The shop features' train/serve skew')",
-)
 def test_fit_and_predict_read_the_shop_features_of_the_same_products(monkeypatch):
     # A product sold a year before the origin and discontinued long before it: a training row
     # of that origin and the forecast from that origin must see the same shop (the same
