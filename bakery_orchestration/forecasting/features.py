@@ -170,9 +170,6 @@ def origin_stats(values: np.ndarray) -> OriginStats:
     return OriginStats(scale, np.nan_to_num(history), by_name)
 
 
-ACTIVE_DAYS = 56  # a product sold in the 56 days before an origin is active at that origin
-
-
 @dataclass(frozen=True)
 class ShopLevels:
     """The shop features of each origin (index = position in ``origins``).
@@ -188,9 +185,7 @@ class ShopLevels:
     around: np.ndarray
 
 
-def shop_levels(
-    values: np.ndarray, origins: np.ndarray, active_days: int = ACTIVE_DAYS
-) -> ShopLevels:
+def shop_levels(values: np.ndarray, origins: np.ndarray, active_days: int) -> ShopLevels:
     """The shop features of each origin, from the products active at that origin.
 
     The shop is the products with a sale (a known non-zero value) in the ``active_days``
@@ -306,7 +301,8 @@ def build_rows(
     origins: np.ndarray,
     keep: np.ndarray | None = None,
     ets_parameters: tuple[np.ndarray, np.ndarray] | None = None,
-    active_days: int = ACTIVE_DAYS,
+    *,
+    active_days: int,
 ) -> Rows:
     """Rows for every origin in ``origins`` (day indices), horizon 1..7 and product.
 
@@ -314,7 +310,8 @@ def build_rows(
     only days before each origin feed its features. ``keep`` is an optional boolean mask
     shaped like :func:`row_grid` selecting the rows to return. ``ets_parameters``: per-product
     (alpha, gamma) of the ETS feature, chosen on ``values`` when not given. The shop features
-    of a row read the products active at its origin (:func:`shop_levels`).
+    of a row read the products sold in the ``active_days`` before its origin (``ModelConfig``'s,
+    the products prediction forecasts; :func:`shop_levels`).
     """
     stats = origin_stats(values)
     lags = target_lags(values)

@@ -156,7 +156,9 @@ def training_set(
         keep[chosen] = True
         keep = keep.reshape(o.shape)
     days, holiday = _extend(matrix.days), _pad(holiday)
-    rows = ft.build_rows(padded, days, holiday, origins, keep, ets_parameters, config.active_days)
+    rows = ft.build_rows(
+        padded, days, holiday, origins, keep, ets_parameters, active_days=config.active_days
+    )
     y = padded[rows.target, rows.product] / rows.scale
     age = len(matrix.days) - 1 - rows.target
     weight = rows.scale * 0.5 ** (age / config.half_life_days)
@@ -402,7 +404,13 @@ class DemandModel:
         holiday = ft.holiday_flags(days, cal.country, cal.subdivision)
         parameters = self._ets_parameters(matrix.products)
         rows = ft.build_rows(
-            values, days, holiday, np.array([n_days]), None, parameters, self.config.active_days
+            values,
+            days,
+            holiday,
+            np.array([n_days]),
+            None,
+            parameters,
+            active_days=self.config.active_days,
         )
         trees = _predict_members(self.members, rows.features)
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
