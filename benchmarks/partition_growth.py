@@ -37,7 +37,10 @@ Then ``--repeats`` times each (median, min and max reported):
 - the UI's partition-status query: the ``PartitionHealthQuery`` the asset's partitions page sends
   (copied from dagster-webserver's bundle), POSTed to a real ``dagster-webserver`` on loopback
   for ``daily_sales``, cold (status cache wiped first: what a reload with a new window start
-  causes) and warm (the cache up to date).
+  causes) and warm (the cache up to date);
+- what an operator meets after a reload in production: the status caches wiped, then one tick
+  of ``partition_status_sensor`` (in process, as the code server runs it; timed), then the same
+  query (``ui_after_sensor_s``).
 """
 
 import json
@@ -78,6 +81,8 @@ COLUMNS = [
     ("materialized_s", "materialized partitions"),
     ("ui_cold_s", "UI status query, cold"),
     ("ui_warm_s", "UI status query, warm"),
+    ("status_sensor_s", "status sensor tick, rebuilding"),
+    ("ui_after_sensor_s", "UI status query after the sensor"),
 ]
 
 # The query the asset's partitions page sends (dagster-webserver 1.13.27, PartitionHealthQuery).
@@ -157,6 +162,13 @@ def _latest_event(engine, event_logs, asset: str) -> dict:
     )
     with engine.connect() as conn:
         return dict(conn.execute(query).mappings().one())
+
+
+def _cache_identity(instance, asset_key) -> tuple:
+    """The stored status cache's partitions-definition identity and cursor."""
+    record = next(iter(instance.get_asset_records([asset_key])))
+    cached = record.asset_entry.cached_status
+    return (cached.partitions_def_id, cached.latest_storage_id) if cached else (None, None)
 
 
 def _report(instance, asset: str, slug: str, day: date) -> None:
@@ -406,6 +418,7 @@ def _measure(tenants, days, per_run, repeats, work: Path, storage_url: str) -> d
     import sqlalchemy as sa
 
     from bakery_orchestration.automation.late_sales import late_sales_sensor
+    from bakery_orchestration.automation.status_cache import partition_status_sensor
     from bakery_orchestration.automation.tenant_partitions import tenant_partitions_sensor
     from bakery_orchestration.core.batches import tagged_partition_keys
     from bakery_orchestration.core.partitions import date_partitions, tenant_day_partitions
@@ -543,12 +556,26 @@ def _measure(tenants, days, per_run, repeats, work: Path, storage_url: str) -> d
     log = work / "webserver.log"
     server, server_url = _webserver({**os.environ, "PYTHONWARNINGS": "ignore"}, log)
     try:
-        cold, warm = [], []
+        cold, warm, rebuild, after_sensor = [], [], [], []
         for _ in range(repeats):
             instance.wipe_asset_cached_status([asset_key])
             cold += _timed(lambda: _partition_health(server_url, expected), 1)[0]
             warm += _timed(lambda: _partition_health(server_url, expected), 1)[0]
+            # What production does after a reload: partition_status_sensor rebuilds the cache in
+            # the code server before an operator opens the page.
+            instance.wipe_asset_cached_status([dg.AssetKey(name) for name in ASSETS])
+            seconds, data = _timed(lambda: sensor_tick(partition_status_sensor), 1)
+            if "0 left" not in (data.skip_message or ""):
+                raise click.ClickException(f"status sensor: {data.skip_message}")
+            rebuild += seconds
+            built = _cache_identity(instance, asset_key)
+            after_sensor += _timed(lambda: _partition_health(server_url, expected), 1)[0]
+            if _cache_identity(instance, asset_key) != built:
+                # The webserver rebuilt the cache: its partitions definition (from the code
+                # location's snapshot) has another identity than the one the sensor loaded.
+                raise click.ClickException("the webserver did not use the sensor's status cache")
         figures["ui_cold_s"], figures["ui_warm_s"] = cold, warm
+        figures["status_sensor_s"], figures["ui_after_sensor_s"] = rebuild, after_sensor
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -7,6 +7,7 @@ from bakery_orchestration.automation.batch_split import batch_split_sensor
 from bakery_orchestration.automation.events import workflow_completed_sensor, workflow_failed_sensor
 from bakery_orchestration.automation.freshness import build_sales_freshness_sensor
 from bakery_orchestration.automation.late_sales import late_sales_sensor
+from bakery_orchestration.automation.status_cache import partition_status_sensor
 from bakery_orchestration.automation.tenant_partitions import tenant_partitions_sensor
 
 
@@ -19,4 +20,5 @@ def build_sensors() -> list[dg.SensorDefinition]:
         workflow_completed_sensor,
         workflow_failed_sensor,
         batch_split_sensor,
+        partition_status_sensor,
     ]

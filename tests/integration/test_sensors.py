@@ -1,6 +1,7 @@
 """The tenant partitions sensor and the late sales sensor, evaluated with build_sensor_context
 against a real Dagster instance, a migrated SQLite database and landed sales files."""
 
+import json
 import os
 import time
 from datetime import date, datetime, timedelta
@@ -9,16 +10,19 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from bakery_orchestration.automation import status_cache
 from bakery_orchestration.automation.jobs import DAILY_GROUPS
 from bakery_orchestration.automation.late_sales import (
     OPEN_DAY_ASSETS,
     PAST_DAY_ASSETS,
     late_sales_sensor,
 )
+from bakery_orchestration.automation.status_cache import partition_status_sensor
 from bakery_orchestration.automation.tenant_partitions import (
     partition_changes,
     tenant_partitions_sensor,
 )
+from bakery_orchestration.core.partitions import tenant_day_partitions
 from bakery_orchestration.definitions import build_definitions
 from bakery_orchestration.resources import local_resources
 from bakery_orchestration.sales.resources import LocalFilesSalesSource
@@ -198,3 +202,74 @@ def test_rerun_selections_match_the_asset_graph(evaluate, resources):
     ) & daily
     assert set(PAST_DAY_ASSETS) == past.resolve(graph)
     assert set(OPEN_DAY_ASSETS) == daily.resolve(graph)
+
+
+# --- partition_status_sensor -------------------------------------------------------------------
+
+
+def _cached_status(instance, key: dg.AssetKey):
+    record = next(iter(instance.get_asset_records([key])), None)
+    return record.asset_entry.cached_status if record else None
+
+
+def _materialize_runless(instance, key: dg.AssetKey, tenant: str, day: date) -> None:
+    partition = dg.MultiPartitionKey({"tenant": tenant, "date": day.isoformat()})
+    instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=partition))
+
+
+def test_status_sensor_rebuilds_each_tenant_day_asset_once_per_window(instance, evaluate):
+    """What the sensor does: after a change of the window (first tick, a tenant added) every
+    tenant x day asset's status cache is rebuilt and holds its materialized partitions; with no
+    change a tick rebuilds nothing."""
+    instance.add_dynamic_partitions("tenant", ["bakery-a"])
+    day = date(2025, 3, 4)
+    for key in (DAILY_SALES, VALIDATION):
+        _materialize_runless(instance, key, "bakery-a", day)
+        instance.wipe_asset_cached_status([key])
+        assert _cached_status(instance, key) is None
+
+    result = evaluate(partition_status_sensor)
+    cursor = json.loads(result.cursor)
+    rebuilt = {dg.AssetKey.from_user_string(k) for k in cursor["done"]}
+    assets = build_definitions().get_repository_def().assets_defs_by_key
+    multi = {
+        k for k, a in assets.items() if isinstance(a.partitions_def, dg.MultiPartitionsDefinition)
+    }
+    assert len(rebuilt) == 8 and rebuilt == multi  # forecast_model (per tenant) is cheap to rebuild
+    assert (
+        f"rebuilt the partition status of {len(rebuilt)} assets" in result.skip_reason.skip_message
+    )
+    for key in (DAILY_SALES, VALIDATION):
+        assert _cached_status(instance, key) is not None
+    sold, not_yet = (
+        dg.MultiPartitionKey({"tenant": "bakery-a", "date": d})
+        for d in ("2025-03-04", "2025-03-05")
+    )
+    status = instance.get_status_by_partition(DAILY_SALES, [sold, not_yet], tenant_day_partitions)
+    assert status == {sold: dg.AssetPartitionStatus.MATERIALIZED, not_yet: None}
+
+    again = evaluate(partition_status_sensor, cursor=result.cursor)
+    assert isinstance(again, dg.SkipReason)
+    assert again.skip_message.startswith("partition status current for window 2025-01-01/1:")
+
+    before = _cached_status(instance, DAILY_SALES).partitions_def_id
+    instance.add_dynamic_partitions("tenant", ["bakery-b"])
+    after_add = evaluate(partition_status_sensor, cursor=result.cursor)
+    assert json.loads(after_add.cursor)["window"].startswith("2025-01-01/2:")
+    assert (
+        f"rebuilt the partition status of {len(rebuilt)} assets"
+        in after_add.skip_reason.skip_message
+    )
+    assert _cached_status(instance, DAILY_SALES).partitions_def_id != before
+
+
+def test_status_sensor_spreads_the_rebuild_over_ticks(instance, evaluate, monkeypatch):
+    """Past the tick budget the rest waits for the next tick; nothing is rebuilt twice."""
+    monkeypatch.setattr(status_cache, "TICK_BUDGET_S", -1.0)
+    instance.add_dynamic_partitions("tenant", ["bakery-a"])
+    first = evaluate(partition_status_sensor)
+    assert len(json.loads(first.cursor)["done"]) == 1
+    assert first.skip_reason.skip_message.endswith("left for the next tick")
+    second = evaluate(partition_status_sensor, cursor=first.cursor)
+    done = json.loads(second.cursor)["done"]
+    assert len(done) == 2 and len(set(done)) == 2
