@@ -28,7 +28,7 @@ import click
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from daemon_tick import free_port  # noqa: E402 - the sibling benchmark's helper
+from daemon_tick import free_port, stoppable_children  # noqa: E402 - the sibling's helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -146,6 +146,7 @@ def _summary(values: list[float]) -> str:
 @click.option("--days", default=3, show_default=True)
 @click.option("--repeats", default=3, show_default=True)
 def main(tenants: int, days: int, repeats: int) -> None:
+    stoppable_children()
     with tempfile.TemporaryDirectory(prefix="backfill-bench-") as tmp:
         prepared = Path(tmp) / "prepared"
         start = prepare(prepared, tenants, days)

@@ -55,6 +55,17 @@ def prepare(database_url: str, tenants: int, day: date, pretrain: bool) -> list:
     return prepared
 
 
+def stoppable_children() -> None:
+    """Let the Dagster processes this benchmark starts stop on SIGTERM.
+
+    Dagster's servers and daemon map SIGTERM to SIGINT's handler. A benchmark started in the
+    background of a non-interactive shell (``nohup ... &``) inherits SIGINT ignored, passes that
+    on through exec, and its code server then ignored SIGTERM too (session 7 killed it after
+    60 s). A handler of our own is not inherited: children start with the default again."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def free_port() -> int:
     """A TCP port free on the loopback interface right now (the OS picks it)."""
     with socket.socket() as sock:
@@ -251,6 +262,7 @@ def main(
     timeout: int,
 ) -> None:
     """Start dagster-daemon on a fresh instance and time one morning for N tenants."""
+    stoppable_children()
     day = datetime.now(ZoneInfo(TENANT_ZONE)).date()
     work = Path(tempfile.mkdtemp(prefix="daemon_tick_"))
     home, dagster_home = work / "bakery_home", work / "dagster_home"

@@ -64,6 +64,7 @@ from daemon_tick import (  # noqa: E402 - the sibling benchmark's helpers
     drop_postgres_database,
     free_port,
     process_figures,
+    stoppable_children,
     write_instance_yaml,
 )
 
@@ -911,7 +912,7 @@ def stop_session(process: subprocess.Popen) -> None:
     try:
         process.wait(timeout=60)
     except subprocess.TimeoutExpired:  # after the morning: its figures are already taken
-        click.echo(f"    {process.args[:3]} ignored SIGTERM for 60 s: SIGKILL")
+        click.echo(f"    {process.args[:3]} did not stop on SIGTERM in 60 s: SIGKILL")
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
 
@@ -1059,6 +1060,7 @@ def _spread(values: list[float]) -> str:
 )
 def main(**args) -> None:
     """Prepare once, then time --repeats mornings through the daemon from copies."""
+    stoppable_children()
     day = datetime.now(ZONE).date()
     # The tenants' webhooks are on the loopback receiver: allowed for this run only.
     os.environ["BAKERY_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1/32"

@@ -62,7 +62,7 @@ from zoneinfo import ZoneInfo
 import click
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from daemon_tick import free_port  # noqa: E402 - the sibling benchmark's helper
+from daemon_tick import free_port, stoppable_children  # noqa: E402 - the sibling's helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -667,6 +667,7 @@ def _table(rows: list[dict]) -> None:
 @click.option("--one", default=None, hidden=True, help="Measure one shape (internal).")
 def main(shapes: str, tenants_per_run: int, repeats: int, postgres_admin_url: str, one) -> None:
     """Time the schedule tick, the sensor ticks and the UI's partition-status query per shape."""
+    stoppable_children()
     if one is not None:
         tenants, days = _parse(one)
         result = measure_one(tenants, days, tenants_per_run, repeats, postgres_admin_url)
