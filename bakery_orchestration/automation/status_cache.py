@@ -22,7 +22,11 @@ import time
 
 import dagster as dg
 
-from bakery_orchestration.core.partitions import date_partitions, tenant_day_partitions
+from bakery_orchestration.core.partitions import (
+    date_partitions,
+    tenant_day_partitions,
+    tenant_partitions,
+)
 
 TICK_BUDGET_S = 20.0
 
@@ -50,7 +54,7 @@ def tenant_day_asset_keys(repository_def: dg.RepositoryDefinition) -> list[dg.As
     "or a tenant is added, so their partitions pages open fast. Requests no runs.",
 )
 def partition_status_sensor(context: dg.SensorEvaluationContext):
-    identity = window_identity(context.instance.get_dynamic_partitions("tenant"))
+    identity = window_identity(context.instance.get_dynamic_partitions(tenant_partitions.name))
     state = json.loads(context.cursor) if context.cursor else {}
     done = state.get("done", []) if state.get("window") == identity else []
     keys = tenant_day_asset_keys(context.repository_def)
