@@ -75,6 +75,11 @@ class ModelConfig:
     quantiles: tuple[float, float] = (0.1, 0.9)
     blend: bool = True  # blend with ETS by the held-out error (False: the trees alone)
     default_blend: float = 0.5  # the trees' share when there is too little history to choose
+    # What the trees learn. "ratio": the target over the product's scale (28-day mean).
+    # "ets_residual": the target over the scale minus the ETS forecast's (the ETS feature), so
+    # the trees learn a correction on top of a level that follows a shift every day; the
+    # trees' forecast is then the ETS feature plus their output.
+    target: str = "ratio"
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -127,8 +132,14 @@ def _at_most(rows: np.ndarray, n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(1).choice(rows, n, replace=False))
 
 
-def _predict_members(members: Sequence[TreeEnsemble], x: np.ndarray) -> np.ndarray:
-    return np.mean([m.predict(x) for m in members], axis=0)
+def _predict_members(
+    members: Sequence[TreeEnsemble], x: np.ndarray, config: ModelConfig
+) -> np.ndarray:
+    """The trees' forecast over the scale (the ETS feature added back for a residual target)."""
+    out = np.mean([m.predict(x) for m in members], axis=0)
+    if config.target == "ets_residual":
+        out = out + x[:, ETS]
+    return out
 
 
 def training_set(
@@ -160,6 +171,8 @@ def training_set(
         padded, days, holiday, origins, keep, ets_parameters, active_days=config.active_days
     )
     y = padded[rows.target, rows.product] / rows.scale
+    if config.target == "ets_residual":
+        y = y - rows.features[:, ETS]
     age = len(matrix.days) - 1 - rows.target
     weight = rows.scale * 0.5 ** (age / config.half_life_days)
     return TrainingSet(rows.features, y, rows.scale, weight, rows.target, rows.origin)
@@ -287,7 +300,9 @@ class DemandModel:
         actual = data.y[late] * data.scale[late]
         ets_late = data.x[late, ETS]
         if early.size > 1000 and late.any():
-            held_out = _predict_members(_fit_members(data, config, early), data.x[late])
+            held_out = _predict_members(
+                _fit_members(data, config, early), data.x[late], config
+            )
             if config.blend:
                 weight = _blend_weight(actual, held_out, ets_late, data.scale[late])
             held_out = _blend(weight, held_out, ets_late)
@@ -412,7 +427,7 @@ class DemandModel:
             parameters,
             active_days=self.config.active_days,
         )
-        trees = _predict_members(self.members, rows.features)
+        trees = _predict_members(self.members, rows.features, self.config)
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
         quantiles = self.calibration.quantiles(
