@@ -80,6 +80,10 @@ class ModelConfig:
     # the trees learn a correction on top of a level that follows a shift every day; the
     # trees' forecast is then the ETS feature plus their output.
     target: str = "ratio"
+    # Rows per member of a bag (several seeds): 0 = every row. n > 0: the members take
+    # consecutive windows of n rows of one fixed-seed permutation of the rows (disjoint when
+    # there are enough rows), so a bag of two on n = half the rows costs about one member.
+    member_rows: int = 0
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -99,13 +103,23 @@ class TrainingSet:
     origin_day: np.ndarray
 
 
+def _member_rows(rows: np.ndarray, n_members: int, n: int) -> list[np.ndarray]:
+    """Each member's rows: all of them, or windows of ``n`` of one permutation (``n`` > 0)."""
+    if n <= 0 or rows.size <= n:
+        return [rows] * n_members
+    order = np.random.default_rng(3).permutation(rows)
+    return [np.sort(order[(i * n + np.arange(n)) % rows.size]) for i in range(n_members)]
+
+
 def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> list[TreeEnsemble]:
-    weight = data.weight[rows]
     members = []
     # Imported here: predicting needs no scikit-learn, and importing it costs a run worker 1.2 s.
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    for loss, seed in itertools.product(config.losses, config.seeds):
+    grid = list(itertools.product(config.losses, config.seeds))
+    subsets = _member_rows(rows, len(grid), config.member_rows)
+    for (loss, seed), rows in zip(grid, subsets, strict=True):
+        weight = data.weight[rows]
         est = HistGradientBoostingRegressor(
             loss=loss,
             learning_rate=config.learning_rate,
