@@ -152,7 +152,9 @@ def _predict_members(
     """The trees' forecast over the scale (the ETS feature added back for a residual target)."""
     out = np.mean([m.predict(x) for m in members], axis=0)
     if config.target == "ets_residual":
-        out = out + x[:, ETS]
+        # ETS plus the correction, never below 0 (a negative forecast makes the band's ratios
+        # actual / forecast negative).
+        out = np.maximum(out + x[:, ETS], 0.0)
     return out
 
 
