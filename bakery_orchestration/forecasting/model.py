@@ -134,9 +134,15 @@ def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> li
         )
         # One OpenMP thread: on small shared machines extra threads slow the fit down 10x.
         with threadpool_limits(limits=1, user_api="openmp"):
-            est.fit(data.x[rows], data.y[rows], sample_weight=weight)
+            est.fit(data.x[rows], _target(data, rows, config), sample_weight=weight)
         members.append(from_sklearn(est))
     return members
+
+
+def _target(data: TrainingSet, rows: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """What the trees learn for ``rows``: the scaled target, or its residual over ETS."""
+    y = data.y[rows]
+    return y - data.x[rows, ETS] if config.target == "ets_residual" else y
 
 
 def _at_most(rows: np.ndarray, n: int) -> np.ndarray:
@@ -187,8 +193,6 @@ def training_set(
         padded, days, holiday, origins, keep, ets_parameters, active_days=config.active_days
     )
     y = padded[rows.target, rows.product] / rows.scale
-    if config.target == "ets_residual":
-        y = y - rows.features[:, ETS]
     age = len(matrix.days) - 1 - rows.target
     weight = rows.scale * 0.5 ** (age / config.half_life_days)
     return TrainingSet(rows.features, y, rows.scale, weight, rows.target, rows.origin)
