@@ -84,6 +84,8 @@ class ModelConfig:
     # consecutive windows of n rows of one fixed-seed permutation of the rows (disjoint when
     # there are enough rows), so a bag of two on n = half the rows costs about one member.
     member_rows: int = 0
+    # Experiment: "ets" scales by the ETS state's weekly level instead of the 28-day mean.
+    scale_by: str = "mean28"
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -190,7 +192,14 @@ def training_set(
         keep = keep.reshape(o.shape)
     days, holiday = _extend(matrix.days), _pad(holiday)
     rows = ft.build_rows(
-        padded, days, holiday, origins, keep, ets_parameters, active_days=config.active_days
+        padded,
+        days,
+        holiday,
+        origins,
+        keep,
+        ets_parameters,
+        active_days=config.active_days,
+        scale_by=config.scale_by,
     )
     y = padded[rows.target, rows.product] / rows.scale
     age = len(matrix.days) - 1 - rows.target
@@ -446,6 +455,7 @@ class DemandModel:
             None,
             parameters,
             active_days=self.config.active_days,
+            scale_by=self.config.scale_by,
         )
         trees = _predict_members(self.members, rows.features, self.config)
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
