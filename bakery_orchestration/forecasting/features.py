@@ -144,18 +144,12 @@ class OriginStats:
     by_name: dict[str, np.ndarray]
 
 
-def origin_stats(values: np.ndarray, level: np.ndarray | None = None) -> OriginStats:
-    """Rolling statistics known at each origin (index = origin day).
-
-    ``level`` (experiment): a (day, product) level known at each origin that scales the
-    features instead of the SCALE_WINDOW-day mean where it is finite.
-    """
+def origin_stats(values: np.ndarray) -> OriginStats:
+    """Rolling statistics known at each origin (index = origin day)."""
     mean28 = _rolling(values, 28, "mean")
     mean56 = _rolling(values, 56, "mean")
     recent = _rolling(values, SCALE_WINDOW, "mean")
     scale = np.where(np.isnan(recent), mean56, recent)
-    if level is not None:
-        scale = np.where(np.isnan(level), scale, level)
     scale = np.maximum(np.nan_to_num(scale, nan=0.0), 0.1)
     zeros = _rolling(
         (values == 0).astype(float) + np.where(np.isnan(values), np.nan, 0.0), 28, "mean"
@@ -309,7 +303,6 @@ def build_rows(
     ets_parameters: tuple[np.ndarray, np.ndarray] | None = None,
     *,
     active_days: int,
-    scale_by: str = "mean28",
 ) -> Rows:
     """Rows for every origin in ``origins`` (day indices), horizon 1..7 and product.
 
@@ -320,17 +313,11 @@ def build_rows(
     of a row read the products sold in the ``active_days`` before its origin (``ModelConfig``'s,
     the products prediction forecasts; :func:`shop_levels`).
     """
-    ets = ets_path(values, *(ets_parameters or choose_parameters(values)))
-    level = None
-    if scale_by == "ets":
-        # Experiment: the ETS state's weekly level at each origin, once the product has 56
-        # known days (its state starts at 0 before its first sale).
-        known = _rolling(values, 10_000, "count")
-        level = np.where(np.nan_to_num(known) >= 56, ets[:-1].mean(axis=1), np.nan)
-    stats = origin_stats(values, level)
+    stats = origin_stats(values)
     lags = target_lags(values)
     cal = calendar_features(days, holiday)
     yoy = year_ago_levels(values)
+    ets = ets_path(values, *(ets_parameters or choose_parameters(values)))
     o, t, p = row_grid(origins, values.shape[1])
     if keep is not None:
         o, t, p = o[keep], t[keep], p[keep]

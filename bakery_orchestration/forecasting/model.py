@@ -75,17 +75,6 @@ class ModelConfig:
     quantiles: tuple[float, float] = (0.1, 0.9)
     blend: bool = True  # blend with ETS by the held-out error (False: the trees alone)
     default_blend: float = 0.5  # the trees' share when there is too little history to choose
-    # What the trees learn. "ratio": the target over the product's scale (28-day mean).
-    # "ets_residual": the target over the scale minus the ETS forecast's (the ETS feature), so
-    # the trees learn a correction on top of a level that follows a shift every day; the
-    # trees' forecast is then the ETS feature plus their output.
-    target: str = "ratio"
-    # Rows per member of a bag (several seeds): 0 = every row. n > 0: the members take
-    # consecutive windows of n rows of one fixed-seed permutation of the rows (disjoint when
-    # there are enough rows), so a bag of two on n = half the rows costs about one member.
-    member_rows: int = 0
-    # Experiment: "ets" scales by the ETS state's weekly level instead of the 28-day mean.
-    scale_by: str = "mean28"
 
     @classmethod
     def fast(cls) -> "ModelConfig":
@@ -105,23 +94,13 @@ class TrainingSet:
     origin_day: np.ndarray
 
 
-def _member_rows(rows: np.ndarray, n_members: int, n: int) -> list[np.ndarray]:
-    """Each member's rows: all of them, or windows of ``n`` of one permutation (``n`` > 0)."""
-    if n <= 0 or rows.size <= n:
-        return [rows] * n_members
-    order = np.random.default_rng(3).permutation(rows)
-    return [np.sort(order[(i * n + np.arange(n)) % rows.size]) for i in range(n_members)]
-
-
 def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> list[TreeEnsemble]:
+    weight = data.weight[rows]
     members = []
     # Imported here: predicting needs no scikit-learn, and importing it costs a run worker 1.2 s.
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    grid = list(itertools.product(config.losses, config.seeds))
-    subsets = _member_rows(rows, len(grid), config.member_rows)
-    for (loss, seed), rows in zip(grid, subsets, strict=True):
-        weight = data.weight[rows]
+    for loss, seed in itertools.product(config.losses, config.seeds):
         est = HistGradientBoostingRegressor(
             loss=loss,
             learning_rate=config.learning_rate,
@@ -136,15 +115,9 @@ def _fit_members(data: TrainingSet, config: ModelConfig, rows: np.ndarray) -> li
         )
         # One OpenMP thread: on small shared machines extra threads slow the fit down 10x.
         with threadpool_limits(limits=1, user_api="openmp"):
-            est.fit(data.x[rows], _target(data, rows, config), sample_weight=weight)
+            est.fit(data.x[rows], data.y[rows], sample_weight=weight)
         members.append(from_sklearn(est))
     return members
-
-
-def _target(data: TrainingSet, rows: np.ndarray, config: ModelConfig) -> np.ndarray:
-    """What the trees learn for ``rows``: the scaled target, or its residual over ETS."""
-    y = data.y[rows]
-    return y - data.x[rows, ETS] if config.target == "ets_residual" else y
 
 
 def _at_most(rows: np.ndarray, n: int) -> np.ndarray:
@@ -154,16 +127,8 @@ def _at_most(rows: np.ndarray, n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(1).choice(rows, n, replace=False))
 
 
-def _predict_members(
-    members: Sequence[TreeEnsemble], x: np.ndarray, config: ModelConfig
-) -> np.ndarray:
-    """The trees' forecast over the scale (the ETS feature added back for a residual target)."""
-    out = np.mean([m.predict(x) for m in members], axis=0)
-    if config.target == "ets_residual":
-        # ETS plus the correction, never below 0 (a negative forecast makes the band's ratios
-        # actual / forecast negative).
-        out = np.maximum(out + x[:, ETS], 0.0)
-    return out
+def _predict_members(members: Sequence[TreeEnsemble], x: np.ndarray) -> np.ndarray:
+    return np.mean([m.predict(x) for m in members], axis=0)
 
 
 def training_set(
@@ -192,14 +157,7 @@ def training_set(
         keep = keep.reshape(o.shape)
     days, holiday = _extend(matrix.days), _pad(holiday)
     rows = ft.build_rows(
-        padded,
-        days,
-        holiday,
-        origins,
-        keep,
-        ets_parameters,
-        active_days=config.active_days,
-        scale_by=config.scale_by,
+        padded, days, holiday, origins, keep, ets_parameters, active_days=config.active_days
     )
     y = padded[rows.target, rows.product] / rows.scale
     age = len(matrix.days) - 1 - rows.target
@@ -329,9 +287,7 @@ class DemandModel:
         actual = data.y[late] * data.scale[late]
         ets_late = data.x[late, ETS]
         if early.size > 1000 and late.any():
-            held_out = _predict_members(
-                _fit_members(data, config, early), data.x[late], config
-            )
+            held_out = _predict_members(_fit_members(data, config, early), data.x[late])
             if config.blend:
                 weight = _blend_weight(actual, held_out, ets_late, data.scale[late])
             held_out = _blend(weight, held_out, ets_late)
@@ -455,9 +411,8 @@ class DemandModel:
             None,
             parameters,
             active_days=self.config.active_days,
-            scale_by=self.config.scale_by,
         )
-        trees = _predict_members(self.members, rows.features, self.config)
+        trees = _predict_members(self.members, rows.features)
         mean = _blend(self.blend_weight, trees, rows.features[:, ETS]) * rows.scale
         shape = (ft.MAX_HORIZON, n_prod)
         quantiles = self.calibration.quantiles(

@@ -13,7 +13,6 @@ from bakery_orchestration.forecasting.model import (
     ModelConfig,
     TenantCalendar,
     _blend_weight,
-    _member_rows,
 )
 from bakery_orchestration.forecasting.serialization import ModelFormatError
 from bakery_orchestration.forecasting.synthetic import synthetic_sales
@@ -263,24 +262,3 @@ def test_fit_and_predict_read_the_shop_features_of_the_same_products(monkeypatch
     assert len(trained) == 6 and not np.isnan([fitted[h] for h in trained]).any()
     for h in trained:
         np.testing.assert_allclose(forecast[h], fitted[h], rtol=1e-12)
-
-
-def test_bag_members_take_windows_of_one_permutation_of_the_rows():
-    rows = np.arange(100, 110)
-    # 0 (the default) or at least as many as there are: every member trains on every row.
-    for n in (0, 10, 25):
-        assert all(np.array_equal(m, rows) for m in _member_rows(rows, 2, n))
-    # Half the rows each: two disjoint halves that together are every row once.
-    one, two = _member_rows(rows, 2, 5)
-    assert one.size == two.size == 5 and not set(one) & set(two)
-    assert sorted([*one, *two]) == list(rows)
-    assert list(one) == sorted(one) and list(two) == sorted(two)
-    # More than half: the second window wraps around the permutation (6 rows in both).
-    one, two = _member_rows(rows, 2, 8)
-    assert one.size == two.size == 8 and len(set(one) & set(two)) == 6
-    assert set(one) | set(two) == set(rows)
-    # Fixed seed: the same rows on every fit.
-    assert all(
-        np.array_equal(a, b)
-        for a, b in zip(_member_rows(rows, 2, 5), _member_rows(rows, 2, 5), strict=True)
-    )
