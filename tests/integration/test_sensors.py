@@ -1,5 +1,6 @@
-"""The tenant partitions sensor and the late sales sensor, evaluated with build_sensor_context
-against a real Dagster instance, a migrated SQLite database and landed sales files."""
+"""The tenant partitions sensor, the late sales sensor and the partition status sensor,
+evaluated with build_sensor_context against a real Dagster instance, a migrated SQLite database
+and landed sales files."""
 
 import json
 import os
