@@ -4,7 +4,8 @@ already hold 90 prior mornings.
 
 Run: .venv/bin/python benchmarks/morning.py --tenants 10 --products 30 [--repeats 3]
      [--tenants-per-run 20] [--latency-ms 50] [--prior-days 90] [--max-concurrent-runs 4]
-     [--pgbouncer 20 [--direct-repeats 1]] [--floor] [--keep-templates]
+     [--pgbouncer 20 [--direct-repeats 1]] [--stale-status-repeats 1] [--floor]
+     [--keep-templates]
 
 The defaults are the deployment docs/DEPLOYMENT.md recommends, on this machine: PgBouncer in
 front of Dagster's database (Debian's ``pgbouncer``; ``--pgbouncer 0`` for none) and run
@@ -26,16 +27,17 @@ Preparation (not timed), into two template databases on the local PostgreSQL ser
   (run row, tags, every event, the asset event tags) once per tenant and prior morning, with the
   partition, run id and time rewritten in SQL. So the instance holds runs x ~events per run.
 
-Each repeat clones both templates (``CREATE DATABASE ... TEMPLATE``), starts the HTTP servers,
-one long-lived code server (``dagster code-server start``, as deploy/Dockerfile; it launches the
-run workers) and the real ``dagster-daemon`` on a ``grpc_server`` workspace, with
-``BAKERY_ENV=production`` (PostgreSQL, the HTTP Sales Service), sets the schedule to tick at the
-next minute that leaves the daemon time to start, and waits for every run to end. Prints per
-repeat and as median (min-max) over repeats: end to end (the scheduled tick to the last run's
-end), per tenant, worker CPU per tenant, the largest worker peak RSS, failed runs, Sales Service
-and webhook requests served, the instance's event count, the load average, the CPU of the
-sessions' processes and of the whole machine (PostgreSQL included) over the morning, and each
-step's mean duration.
+Each repeat clones both templates (``CREATE DATABASE ... TEMPLATE``), starts the HTTP servers, one
+long-lived code server (``dagster code-server start``, as deploy/Dockerfile; it launches the run
+workers) and the real ``dagster-daemon`` on a ``grpc_server`` workspace, with
+``BAKERY_ENV=production`` (PostgreSQL, the HTTP Sales Service), brings ``alert_sensor`` and
+``partition_status_sensor`` up to date (as on an instance whose daemon ran through the prior
+mornings and the 03:30 reload), sets the schedule to tick at the next minute that leaves the daemon
+time to start, and waits for every run to end. Prints per repeat and as median (min-max) over
+repeats: end to end (the scheduled tick to the last run's end), per tenant, worker CPU per tenant,
+the largest worker peak RSS, failed runs, Sales Service and webhook requests served, the instance's
+event count, the load average, the CPU of the sessions' processes and of the whole machine
+(PostgreSQL included) over the morning, and each step's mean duration.
 """
 
 import json
@@ -631,6 +633,8 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
             if not floor:
                 try:
                     catch_up_alert_sensor(work / "dagster_home", storage_url, workspace)
+                    if not args.get("stale_status"):
+                        catch_up_status_sensor(work / "dagster_home", env, workspace)
                 except BaseException:
                     stop_session(code_server)
                     raise
@@ -959,6 +963,55 @@ def catch_up_alert_sensor(dagster_home: Path, storage_url: str, workspace: str) 
     click.echo(f"    alert_sensor cursor set past the seeded runs: {cursor}")
 
 
+STATUS_CATCH_UP = """
+import dagster as dg
+from bakery_orchestration.automation.status_cache import partition_status_sensor
+from bakery_orchestration.definitions import build_definitions
+defs, cursor = build_definitions(), None
+with dg.DagsterInstance.get() as instance:
+    while True:
+        context = dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor)
+        result = partition_status_sensor(context)
+        if isinstance(result, dg.SkipReason):
+            break
+        cursor = result.cursor
+print(cursor)
+"""
+
+
+def catch_up_status_sensor(dagster_home: Path, env: dict, workspace: str) -> None:
+    """Bring ``partition_status_sensor`` up to date before the morning, as in production, where
+    it rebuilds the status caches within minutes of the 03:30 reload, hours before the daily
+    cycle. The instance copy's caches were never built, so without this its first ticks would
+    rebuild 8 assets x (tenants x prior days) partitions in the code server while the morning's
+    runs start (``--stale-status-repeats`` measures that case). Evaluates the sensor itself with
+    the code server's environment until it skips, then stores its cursor with the public
+    ``dagster sensor cursor --set``."""
+    started = time.monotonic()
+    env = {**env, "DAGSTER_HOME": str(dagster_home)}
+    done = subprocess.run(
+        [sys.executable, "-c", STATUS_CATCH_UP],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    cursor = done.stdout.strip().splitlines()[-1]
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "sensor", "cursor"]
+        + ["partition_status_sensor", "--set", cursor, "-w", workspace],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    click.echo(
+        f"    partition_status_sensor caught up in {time.monotonic() - started:.0f} s: "
+        f"{cursor[:80]}"
+    )
+
+
 def point_webhooks(orch_url: str, base: str) -> None:
     """Every tenant's webhook on this repeat's receiver (its port changes per repeat)."""
     import sqlalchemy as sa
@@ -1054,6 +1107,14 @@ def _spread(values: list[float]) -> str:
     "PgBouncer, and the ratio.",
 )
 @click.option(
+    "--stale-status-repeats",
+    default=0,
+    show_default=True,
+    help="After each of the first N mornings, the same morning without bringing "
+    "partition_status_sensor up to date first (its first ticks rebuild every status cache "
+    "during the morning), and the ratio.",
+)
+@click.option(
     "--keep-templates",
     is_flag=True,
     help="Keep the prepared template databases, and reuse those of the same shape and day.",
@@ -1100,6 +1161,22 @@ def main(**args) -> None:
                 for key in ("end_to_end_s", "failed_runs", "session_cpu_machine_busy_s"):
                     result[f"direct_{key}"] = direct[key]
                 result["pgbouncer_over_direct"] = result["end_to_end_s"] / direct["end_to_end_s"]
+            if repeat < args["stale_status_repeats"]:
+                stale = one_morning(prepared, {**args, "stale_status": True}, day, repeat)
+                click.echo(f"  repeat {repeat + 1}, stale status: {json.dumps(stale)}")
+                for key in (
+                    "end_to_end_s",
+                    "failed_runs",
+                    "worker_cpu_per_tenant_s",
+                    "worker_peak_rss_mib",
+                    "session_cpu_code_servers_s",
+                    "session_cpu_run_workers_s",
+                    "session_cpu_postgresql_s",
+                    "session_cpu_machine_busy_s",
+                ):
+                    if key in stale:
+                        result[f"stale_{key}"] = stale[key]
+                result["stale_over_caught_up"] = stale["end_to_end_s"] / result["end_to_end_s"]
             results.append(result)
     finally:
         if not args["keep_templates"]:
@@ -1128,6 +1205,15 @@ def main(**args) -> None:
         "direct_failed_runs",
         "direct_session_cpu_machine_busy_s",
         "pgbouncer_over_direct",
+        "stale_end_to_end_s",
+        "stale_failed_runs",
+        "stale_worker_cpu_per_tenant_s",
+        "stale_worker_peak_rss_mib",
+        "stale_session_cpu_code_servers_s",
+        "stale_session_cpu_run_workers_s",
+        "stale_session_cpu_postgresql_s",
+        "stale_session_cpu_machine_busy_s",
+        "stale_over_caught_up",
         "floor_end_to_end_s",
         "floor_failed_runs",
         "morning_over_floor",
