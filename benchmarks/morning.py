@@ -605,9 +605,6 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
         write_instance_yaml(work / "dagster_home", dagster_url, args["max_concurrent_runs"])
         with Loopback(served, args["latency_ms"] / 1000) as server:
             point_webhooks(orch_url, server.url)
-            tick = (datetime.now(ZONE) + TICK_LEAD).replace(second=0, microsecond=0)
-            if tick.date() != day:
-                raise click.ClickException("the day changed while preparing: run it again")
             env = {
                 **os.environ,
                 "PYTHONWARNINGS": "ignore",
@@ -619,25 +616,36 @@ def one_morning(prepared: dict, args, day: date, repeat: int, floor: bool = Fals
                 "BAKERY_SALES_SERVICE_TOKEN": TOKEN,
                 "BAKERY_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
                 "BAKERY_TENANTS_PER_RUN": str(args["tenants_per_run"]),
-                "BAKERY_DAILY_CYCLE_CRON": f"{tick.minute} * * * *",
-                "BAKERY_DAILY_CYCLE_HOUR": str(tick.hour),
                 "BAKERY_PARTITION_DAYS_KEPT": str(args["prior_days"] + 1),
-                "FLOOR_CRON": f"{tick.minute} {tick.hour} * * *",
             }
             env.pop("BAKERY_PARTITION_START", None)
+            # Before the tick is chosen: the rebuild takes about a minute at 1,000 tenants.
+            status_cursor = (
+                None if floor or args.get("stale_status") else rebuild_status_caches(env)
+            )
+            tick = (datetime.now(ZONE) + TICK_LEAD).replace(second=0, microsecond=0)
+            if tick.date() != day:
+                raise click.ClickException("the day changed while preparing: run it again")
+            env["BAKERY_DAILY_CYCLE_CRON"] = f"{tick.minute} * * * *"
+            env["BAKERY_DAILY_CYCLE_HOUR"] = str(tick.hour)
+            env["FLOOR_CRON"] = f"{tick.minute} {tick.hour} * * *"
             # As production (deploy/helm): one long-lived code server the daemon reaches over
             # gRPC, which also starts the run workers. With a python_module workspace the local
             # daemon starts its own code server and replaces it about once a minute.
             code_server, workspace = start_code_server(work, env, floor)
             sessions = [code_server.pid] + ([bouncer.pid] if bouncer else [])
-            if not floor:
-                try:
-                    catch_up_alert_sensor(work / "dagster_home", storage_url, workspace)
-                    if not args.get("stale_status"):
-                        catch_up_status_sensor(work / "dagster_home", env, workspace)
-                except BaseException:
-                    stop_session(code_server)
-                    raise
+            try:
+                if not floor:
+                    catch_up_alert_sensor(storage_url, env, workspace)
+                if status_cursor:
+                    set_sensor_cursor("partition_status_sensor", status_cursor, env, workspace)
+                if datetime.now(ZONE) > tick - timedelta(seconds=5):
+                    raise click.ClickException(
+                        f"the daemon would start after the scheduled tick {tick:%H:%M:%S}"
+                    )
+            except BaseException:
+                stop_session(code_server)
+                raise
             since = datetime.now(UTC)  # Dagster compares it with UTC creation times
             daemon = subprocess.Popen(
                 [
@@ -921,11 +929,23 @@ def stop_session(process: subprocess.Popen) -> None:
         process.wait(timeout=60)
 
 
-def catch_up_alert_sensor(dagster_home: Path, storage_url: str, workspace: str) -> None:
+def set_sensor_cursor(name: str, cursor: str, env: dict, workspace: str) -> None:
+    """With the public ``dagster sensor cursor --set``, through the running code server."""
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "sensor", "cursor", name]
+        + ["--set", cursor, "-w", workspace],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def catch_up_alert_sensor(storage_url: str, env: dict, workspace: str) -> None:
     """Set ``alert_sensor``'s cursor past the seeded mornings, as on an instance whose daemon ran
     through those 90 mornings: its first tick would otherwise read the check evaluations of
     every seeded run (90 x tenants runs; with 1,000 tenants that alone kept PostgreSQL and the
-    daemon busy for most of an hour). With the public ``dagster sensor cursor --set``."""
+    daemon busy for most of an hour)."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(storage_url)
@@ -944,22 +964,7 @@ def catch_up_alert_sensor(dagster_home: Path, storage_url: str, workspace: str) 
         "failures": max(ids.get("PIPELINE_FAILURE", -1), ids.get("RUN_FAILURE", -1)),
         "successes": max(ids.get("PIPELINE_SUCCESS", -1), ids.get("RUN_SUCCESS", -1)),
     }
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "sensor",
-            "cursor",
-            "alert_sensor",
-            "--set",
-            json.dumps(cursor, sort_keys=True),
-            "-w",
-            workspace,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DAGSTER_HOME": str(dagster_home), "PYTHONWARNINGS": "ignore"},
-        check=True,
-        capture_output=True,
-    )
+    set_sensor_cursor("alert_sensor", json.dumps(cursor, sort_keys=True), env, workspace)
     click.echo(f"    alert_sensor cursor set past the seeded runs: {cursor}")
 
 
@@ -979,16 +984,14 @@ print(cursor)
 """
 
 
-def catch_up_status_sensor(dagster_home: Path, env: dict, workspace: str) -> None:
-    """Bring ``partition_status_sensor`` up to date before the morning, as in production, where
-    it rebuilds the status caches within minutes of the 03:30 reload, hours before the daily
-    cycle. The instance copy's caches were never built, so without this its first ticks would
-    rebuild 8 assets x (tenants x prior days) partitions in the code server while the morning's
-    runs start (``--stale-status-repeats`` measures that case). Evaluates the sensor itself with
-    the code server's environment until it skips, then stores its cursor with the public
-    ``dagster sensor cursor --set``."""
+def rebuild_status_caches(env: dict) -> str:
+    """Do what ``partition_status_sensor`` does after the 03:30 reload in production, hours
+    before the daily cycle: rebuild every tenant x day asset's status cache. The instance copy's
+    caches were never built, so without this the sensor's first ticks would rebuild 8 assets x
+    (tenants x prior days) partitions in the code server while the morning's runs start
+    (``--stale-status-repeats`` measures that case). Evaluates the sensor itself, with the code
+    server's environment, until it skips; returns its cursor for ``set_sensor_cursor``."""
     started = time.monotonic()
-    env = {**env, "DAGSTER_HOME": str(dagster_home)}
     done = subprocess.run(
         [sys.executable, "-c", STATUS_CATCH_UP],
         cwd=ROOT,
@@ -998,18 +1001,10 @@ def catch_up_status_sensor(dagster_home: Path, env: dict, workspace: str) -> Non
         text=True,
     )
     cursor = done.stdout.strip().splitlines()[-1]
-    subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "sensor", "cursor"]
-        + ["partition_status_sensor", "--set", cursor, "-w", workspace],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
     click.echo(
-        f"    partition_status_sensor caught up in {time.monotonic() - started:.0f} s: "
-        f"{cursor[:80]}"
+        f"    partition status caches rebuilt in {time.monotonic() - started:.0f} s: {cursor[:80]}"
     )
+    return cursor
 
 
 def point_webhooks(orch_url: str, base: str) -> None:
