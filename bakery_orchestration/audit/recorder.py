@@ -10,7 +10,6 @@
 
 import functools
 import os
-import resource
 import socket
 from datetime import UTC, datetime
 
@@ -22,6 +21,7 @@ from bakery_orchestration.audit import policy, writer
 from bakery_orchestration.audit.performance import performance_metrics
 from bakery_orchestration.core.batches import BATCH_TAG, run_partition_keys
 from bakery_orchestration.core.partitions import split_key
+from bakery_orchestration.core.process import cpu_seconds, peak_rss_mib
 from bakery_orchestration.core.versions import release
 from bakery_orchestration.storage import receipts
 from bakery_orchestration.storage.database import OrchestrationDatabase
@@ -34,15 +34,6 @@ MAX_STEP_RETRIES = 3
 def code_version() -> str:
     """The package version and git commit (``core/versions.release``)."""
     return release()
-
-
-def _process_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return round(usage.ru_utime + usage.ru_stime, 3)
-
-
-def _process_peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
 
 
 def _utc(timestamp: float | None) -> datetime | None:
@@ -156,8 +147,8 @@ def record_output(
             details={
                 "host": socket.gethostname(),
                 "pid": os.getpid(),
-                "process_cpu_seconds": _process_cpu_seconds(),
-                "process_peak_rss_mb": _process_peak_rss_mb(),
+                "process_cpu_seconds": cpu_seconds(),
+                "process_peak_rss_mb": peak_rss_mib(),
                 **audit.get("details", {}),
             },
         ),
