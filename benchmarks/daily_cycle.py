@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from bakery_orchestration.core.process import peak_rss_mib
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling daemon_tick helpers
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 BASELINES = Path(__file__).resolve().parent / "baselines" / "daily_cycle.json"
@@ -58,10 +60,6 @@ class RunCost:
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def _variants(frame: pd.DataFrame, products: int, id_column: str) -> pd.DataFrame:
@@ -232,7 +230,7 @@ def summarize(costs: list[RunCost]) -> dict:
             "max_wall_s": round(max(c.wall_s for c in runs), 3),
             "failed": sum(not c.success for c in runs),
         }
-    summary["peak_rss_mib"] = round(_peak_rss_mib(), 1)
+    summary["peak_rss_mib"] = round(peak_rss_mib(), 1)
     summary["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     return summary
 

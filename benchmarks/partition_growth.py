@@ -45,7 +45,6 @@ Then ``--repeats`` times each (median, min and max reported):
 
 import json
 import os
-import resource
 import secrets
 import shutil
 import statistics
@@ -60,6 +59,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
+
+from bakery_orchestration.core.process import peak_rss_mib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daemon_tick import free_port, stoppable_children  # noqa: E402 - the sibling's helpers
@@ -117,10 +118,6 @@ query PartitionHealthQuery($assetKey: AssetKeyInput!) {
     }
   }
 }"""
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def _load() -> str:
@@ -591,7 +588,7 @@ def _measure(tenants, days, per_run, repeats, work: Path, storage_url: str) -> d
         "events_s": round(events_s, 1),
         "runs_s": round(runs_s, 1),
         "figures": figures,
-        "peak_rss_mib": round(_peak_rss_mib(), 1),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
         "load_start": load_start,
         "load_end": os.getloadavg()[0],
     }

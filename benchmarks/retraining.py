@@ -28,6 +28,8 @@ from pathlib import Path
 
 import click
 
+from bakery_orchestration.core.process import peak_rss_mib
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daemon_tick import create_postgres_database, drop_postgres_database  # noqa: E402
 from daily_cycle import PG_SERVER, QUIET, prepare  # noqa: E402
@@ -130,7 +132,7 @@ def main(tenants, products, repeats, history_days, day, postgres):
     ratios = [b / a for a, b in zip(figures["alone"], figures["batch"], strict=True)]
     click.echo(f"  batch / alone, same repeat: {spread(ratios)}")
     click.echo(f"  a run worker's import of the code location: {spread(figures['import'])} CPU-s")
-    click.echo(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    click.echo(f"peak RSS {peak_rss_mib():.0f} MiB")
     click.echo(f"load average at the end: {os.getloadavg()}")
 
 

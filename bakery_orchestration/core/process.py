@@ -3,9 +3,9 @@
 ``getrusage(RUSAGE_SELF).ru_maxrss`` is not this process's peak on Linux: at ``execve`` the kernel
 keeps the largest resident size of the memory image being replaced, so a process forked (or
 vforked) from a large parent and then exec'd reports at least the parent's size at the fork.
-Dagster's run workers are started that way by the code server, so each worker's ``ru_maxrss``
-was the code server's memory whenever that was larger (after it rebuilt the partition status
-caches: 388 MiB in every worker of a 1,000-tenant morning whose own peak was about 200 MiB,
+Dagster's run workers are started that way by the code server, so a worker's ``ru_maxrss`` was
+the code server's memory whenever that was larger (after it rebuilt the partition status caches,
+the largest worker peak of a 1,000-tenant morning read 388 MiB; read with ``VmHWM``, 221 MiB,
 BENCHMARKS.md). ``VmHWM`` in ``/proc/self/status`` is the high-water mark of this process's own
 memory image since its exec; ``ru_maxrss`` stays the fallback where there is no ``/proc`` (it
 is in bytes on macOS, KiB elsewhere).
